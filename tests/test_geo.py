@@ -1,0 +1,139 @@
+"""Offline gazetteer, distances against geopy's geodesic, locating clinics, far-from-ZIP check."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from factory import TODAY, row, typed
+from geopy.distance import geodesic
+from geopy.geocoders.base import Geocoder
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vetting.filters import nearby
+from vetting.geo import (
+    LOCATION_LISTED,
+    LOCATION_UNKNOWN,
+    LOCATION_ZIP,
+    OfflineGazetteer,
+    distance_km,
+    far_from_zip,
+    fill_coordinates,
+    locate,
+    online_geocoder,
+)
+from vetting.scoring import scored
+
+
+def test_gazetteer_is_a_geopy_geocoder():
+    assert isinstance(OfflineGazetteer(), Geocoder)
+
+
+@pytest.mark.parametrize(("query", "lat", "lon", "address"), [
+    ("80903", 38.83, -104.81, "Colorado Springs, CO 80903"),
+    ("02139", 42.36, -71.10, "Cambridge, MA 02139"),
+    ("02139-4307", 42.36, -71.10, "Cambridge, MA 02139"),
+    ("Colorado Springs, CO", 38.87, -104.76, "Colorado Springs, CO"),
+    ("colorado springs,co", 38.87, -104.76, "Colorado Springs, CO"),
+    ("38.8339, -104.8214", 38.8339, -104.8214, "38.83390, -104.82140"),
+])
+def test_gazetteer_resolves_zip_city_and_coordinates(query, lat, lon, address):
+    loc = OfflineGazetteer().geocode(query)
+    assert loc is not None
+    assert loc.latitude == pytest.approx(lat, abs=0.15) and loc.longitude == pytest.approx(lon, abs=0.15)
+    assert loc.address == address
+
+
+@pytest.mark.parametrize("query", ["00000", "Atlantis, ZZ", "", "somewhere nice", "95,200", "1234"])
+def test_gazetteer_unknown_places_are_none(query):
+    assert OfflineGazetteer().geocode(query) is None
+    assert OfflineGazetteer().geocode(query, exactly_one=False) == []
+
+
+us_lat = st.floats(min_value=17.5, max_value=71.5)
+us_lon = st.floats(min_value=-179.0, max_value=-64.0)
+
+
+@given(lat1=us_lat, lon1=us_lon, lat2=us_lat, lon2=us_lon)
+def test_distance_within_half_a_percent_of_geodesic(lat1, lon1, lat2, lon2):
+    expected = geodesic((lat1, lon1), (lat2, lon2)).km
+    got = float(distance_km(lat1, lon1, lat2, lon2))
+    assert got == pytest.approx(expected, rel=0.005, abs=0.01)
+
+
+def test_distance_is_vectorised_and_nan_safe():
+    lat = np.array([38.83, 39.74, np.nan])
+    lon = np.array([-104.82, -104.99, -104.0])
+    d = distance_km(lat, lon, 38.83, -104.82)
+    assert d[0] == 0.0
+    assert d[1] == pytest.approx(geodesic((39.74, -104.99), (38.83, -104.82)).km, rel=1e-4)
+    assert np.isnan(d[2])
+
+
+def test_missing_coordinates_are_filled_from_zip_and_flagged():
+    f = fill_coordinates(typed([row(), row(latitude="", longitude=""), row(latitude="", longitude="",
+                                                                            zip="00000")]))
+    assert list(f["location_source"]) == [LOCATION_LISTED, LOCATION_ZIP, LOCATION_UNKNOWN]
+    assert f.loc[1, "latitude"] == pytest.approx(38.84, abs=0.1)
+    assert np.isnan(f.loc[2, "latitude"])
+
+
+def test_swapped_or_mistyped_coordinates_are_far_from_zip():
+    f = fill_coordinates(typed([
+        row(clinic_id="ok"),
+        row(clinic_id="swapped", latitude="-104.8214", longitude="38.8339"),
+        row(clinic_id="typo", latitude="39.8339"),  # one degree north: ~111 km
+        row(clinic_id="near", latitude="38.99"),  # ~17 km: fine
+    ]))
+    far = far_from_zip(f)
+    assert list(far["clinic_id"]) == ["swapped", "typo"]
+    assert far["km_from_zip"].iloc[1] == pytest.approx(111, abs=5)
+
+
+def test_far_from_zip_ignores_zip_centroids():
+    f = fill_coordinates(typed([row(latitude="", longitude="")]))
+    assert far_from_zip(f).empty
+
+
+def test_nearby_sorts_by_distance_and_applies_radius():
+    f = scored(fill_coordinates(typed([
+        row(clinic_id="denver", city="Denver", zip="80202", latitude="39.7530", longitude="-104.9990"),
+        row(clinic_id="cos", latitude="38.8339", longitude="-104.8214"),
+        row(clinic_id="boston", city="Boston", state="MA", zip="02116", latitude="42.3496", longitude="-71.0746"),
+    ])), today=TODAY)
+    found = nearby(f, 38.8339, -104.8214, radius_km=150)
+    assert list(found["clinic_id"]) == ["cos", "denver"]
+    assert found["distance_km"].iloc[1] == pytest.approx(103, abs=3)
+    assert list(nearby(f, 38.8339, -104.8214, limit=1)["clinic_id"]) == ["cos"]
+
+
+class FakeService(Geocoder):
+    """Stands in for Nominatim: counts calls, answers one place."""
+
+    def __init__(self):
+        super().__init__(user_agent="test")
+        self.calls = []
+
+    def geocode(self, query, **kwargs):
+        from geopy.location import Location
+
+        self.calls.append(query)
+        return Location("1 Main St, Springfield", (39.8, -89.6), {}) if "main" in query.lower() else None
+
+
+def test_online_geocoder_is_rate_limited_and_cached(tmp_path):
+    service = FakeService()
+    lookup = online_geocoder(tmp_path / "cache.json", geocoder=service, min_delay_seconds=0.0)
+    assert lookup("1 Main St, Springfield IL") == (39.8, -89.6, "1 Main St, Springfield")
+    assert lookup("1  main st, springfield il") == (39.8, -89.6, "1 Main St, Springfield")  # cache hit
+    assert lookup("Nowhere") is None and lookup("nowhere") is None  # misses are cached too
+    assert service.calls == ["1 Main St, Springfield IL", "Nowhere"]
+    again = online_geocoder(tmp_path / "cache.json", geocoder=FakeService(), min_delay_seconds=0.0)
+    assert again("1 Main St, Springfield IL") == (39.8, -89.6, "1 Main St, Springfield")  # from disk
+
+
+def test_locate_is_offline_first_and_online_only_when_asked():
+    service = FakeService()
+    assert locate("80903")[2] == "Colorado Springs, CO 80903"
+    assert locate("1 Main St") is None
+    assert locate("1 Main St", online=lambda q: (service.geocode(q).latitude, 0.0, "x"))[0] == 39.8

@@ -1,0 +1,187 @@
+"""Command line: `python -m vetting validate|score|nearby ...`.
+
+Exit codes: 0 success; 1 the data is invalid or the place cannot be found; 2 a usage error.
+No user error prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .export import to_csv
+from .filters import nearby
+from .geo import locate, online_geocoder
+from .load import load_clinics
+from .scoring import ranked, scored
+from .weights import read_weights
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+SCORE_FIELDS = ["clinic_id", "name", "city", "state", "score", "grade", "red_flags", "unverified",
+                "completeness"]
+NEARBY_FIELDS = ["clinic_id", "name", "city", "state", "zip", "distance_km", "score", "grade", "red_flags",
+                 "unverified", "price_per_session_usd", "phone", "website"]
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called (exit 2)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m vetting",
+        description="Validate, score and search a ketamine-clinic CSV (see docs/DATA_CONTRACT.md). "
+                    "Scores describe what the data records; they are not medical advice.",
+    )
+    p.add_argument("--today", metavar="YYYY-MM-DD", type=_date,
+                   help="evaluate as of this date (default: today); used for future-date checks and "
+                        "years open")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    v = sub.add_parser("validate", help="check a clinics CSV against the data contract",
+                       description="Check PATH against the data contract. Exit 0 with a one-line summary "
+                                   "when valid; exit 1 listing every problem as 'row R, column C: ...'.")
+    v.add_argument("path", metavar="PATH", help="the clinics CSV file")
+
+    fmt = dict(choices=["csv", "json"], default="csv", help="output format (default: csv)")
+    s = sub.add_parser("score", help="score every clinic against the checklist",
+                       description="Print one record per clinic: clinic_id, name, city, state, "
+                                   "score (0-100), grade (A-F), red_flags and unverified (critical "
+                                   "criterion ids joined with ';'), completeness (0-1), and one subscore "
+                                   "per category; best first.")
+    s.add_argument("path", metavar="PATH", help="the clinics CSV file")
+    s.add_argument("--format", **fmt)
+    s.add_argument("--weights", metavar="FILE",
+                   help="TOML or JSON file of criterion id = weight, overriding the checklist's weights "
+                        "(flat, or under a [weights] table)")
+
+    n = sub.add_parser("nearby", help="clinics near a place, nearest first",
+                       description="Print clinics within a radius of a place, nearest first, with "
+                                   "clinic_id, name, distance_km, score and grade. Exit 1 if the place "
+                                   "cannot be found.")
+    n.add_argument("path", metavar="PATH", help="the clinics CSV file")
+    n.add_argument("--near", metavar="QUERY", required=True,
+                   help="a 5-digit ZIP ('80903'), 'City, ST' ('Colorado Springs, CO') or 'lat,lon' "
+                        "('38.83,-104.82'); resolved offline")
+    n.add_argument("--radius-km", metavar="KM", type=_positive_float, default=100.0,
+                   help="only clinics within KM kilometres (default: 100)")
+    n.add_argument("--limit", metavar="N", type=_positive_int, default=20,
+                   help="at most N clinics (default: 20)")
+    n.add_argument("--format", **fmt)
+    n.add_argument("--weights", metavar="FILE", help="custom weights file, as for 'score'")
+    n.add_argument("--online", action="store_true",
+                   help="if the offline gazetteer does not know QUERY, ask OpenStreetMap Nominatim "
+                        "(1 request/s, cached in ~/.cache/vetting/geocode.json); "
+                        "this sends QUERY over the internet")
+    return p
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} must be greater than 0")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
+    return value
+
+
+def _emit(frame: pd.DataFrame, fields: list[str], fmt: str) -> None:
+    cols = [c for c in fields if c in frame] + [c for c in frame if c.startswith("subscore_")]
+    out = frame[cols]
+    if fmt == "json":
+        sys.stdout.write(out.to_json(orient="records", indent=1, double_precision=3) + "\n")
+    else:
+        sys.stdout.write(to_csv(out))
+
+
+def _load(path: str, today: dt.date):
+    if not Path(path).exists():
+        raise UsageError(f"no such file: {path}")
+    result = load_clinics(path, today=today)
+    if not result.ok:
+        for err in result.errors:
+            print(err, file=sys.stderr)
+        print(f"{path}: {result.summary()}", file=sys.stderr)
+    return result
+
+
+def _weights(path: str | None) -> dict[str, float] | None:
+    if path is None:
+        return None
+    try:
+        return read_weights(path)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    today = args.today or dt.date.today()
+    if args.command == "validate":
+        result = _load(args.path, today)
+        if not result.ok:
+            return EXIT_INVALID
+        for w in result.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        print(f"{args.path}: {result.summary()}")
+        return EXIT_OK
+    weights = _weights(args.weights)
+    result = _load(args.path, today)
+    if not result.ok:
+        return EXIT_INVALID
+    try:
+        frame = scored(result.frame, weights=weights, today=today)
+    except ValueError as err:  # weights naming unknown criteria, all zero, negative
+        raise UsageError(str(err)) from None
+    if args.command == "score":
+        _emit(ranked(frame), SCORE_FIELDS, args.format)
+        return EXIT_OK
+    online = online_geocoder(Path.home() / ".cache" / "vetting" / "geocode.json") if args.online else None
+    place = locate(args.near, online)
+    if place is None:
+        hint = "" if args.online else " (add --online to ask an online geocoder)"
+        print(f"Cannot find the place {args.near!r}: give a 5-digit US ZIP, 'City, ST' or 'lat,lon'{hint}.",
+              file=sys.stderr)
+        return EXIT_INVALID
+    lat, lon, label = place
+    found = nearby(frame, lat, lon, radius_km=args.radius_km, limit=args.limit)
+    found = found.assign(distance_km=found["distance_km"].round(1))
+    print(f"{len(found)} clinic(s) within {args.radius_km:g} km of {label}", file=sys.stderr)
+    _emit(found, NEARBY_FIELDS, args.format)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)  # exits 2 on usage errors, as argparse does
+    try:
+        return run(args)
+    except UsageError as err:
+        parser.print_usage(sys.stderr)
+        print(f"{parser.prog}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,222 @@
+"""Places and distances, offline by default.
+
+- :class:`OfflineGazetteer`: a geopy geocoder over the `zipcodes` package (ZIP, "City, ST", "lat,lon").
+- :func:`distance_km`: vectorised ellipsoidal distance (Lambert's formula on WGS-84), metres off
+  geopy's geodesic over the distances this app deals with.
+- :func:`fill_coordinates`, :func:`far_from_zip`: locate clinics from their ZIP; catch swapped coordinates.
+- :func:`online_geocoder`: opt-in Nominatim, 1 request/s, cached on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import zipcodes
+from filelock import FileLock
+from geopy.geocoders.base import Geocoder
+from geopy.location import Location
+
+WGS84_A_KM = 6378.137
+WGS84_F = 1 / 298.257223563
+FAR_FROM_ZIP_KM = 50.0
+
+_ZIP = re.compile(r"^\s*(\d{5})(?:-\d{4})?\s*$")
+_LATLON = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*,\s*([+-]?\d+(?:\.\d+)?)\s*$")
+_CITY_STATE = re.compile(r"^\s*([^,]*[^\s,][^,]*?)\s*,\s*([A-Za-z]{2})\s*$")
+
+LOCATION_LISTED = "listed"
+LOCATION_ZIP = "ZIP centroid"
+LOCATION_UNKNOWN = "unknown"
+
+
+@lru_cache(maxsize=1)
+def zip_table() -> pd.DataFrame:
+    """Every ZIP the gazetteer knows with a centroid: index zip, columns city, state, lat, lon."""
+    rows = zipcodes.list_all()
+    table = pd.DataFrame({
+        "zip": [r["zip_code"] for r in rows],
+        "city": [r["city"] for r in rows],
+        "state": [r["state"] for r in rows],
+        "lat": pd.to_numeric([r["lat"] for r in rows], errors="coerce"),
+        "lon": pd.to_numeric([r["long"] for r in rows], errors="coerce"),
+    })
+    table = table.dropna(subset=["lat", "lon"])
+    table = table[(table["lat"] != 0) | (table["lon"] != 0)]
+    return table.drop_duplicates("zip").set_index("zip").sort_index()
+
+
+@lru_cache(maxsize=1)
+def city_table() -> pd.DataFrame:
+    """Centroid of each (CITY, STATE) in the gazetteer, keyed by upper-case city and state."""
+    t = zip_table()
+    key = t["city"].str.upper()
+    centroids = t.groupby([key, t["state"]])[["lat", "lon"]].mean()
+    names = t.groupby([key, t["state"]])["city"].first()
+    return centroids.assign(city=names)
+
+
+def parse_latlon(query: str) -> tuple[float, float] | None:
+    """'39.7, -104.9' -> (39.7, -104.9); None unless both numbers are in range."""
+    m = _LATLON.match(query)
+    if not m:
+        return None
+    lat, lon = float(m.group(1)), float(m.group(2))
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
+class OfflineGazetteer(Geocoder):
+    """A geopy geocoder that never touches the network: US ZIPs, "City, ST" and "lat,lon"."""
+
+    def __init__(self) -> None:
+        super().__init__(user_agent="ketamine-clinic-vetting (offline gazetteer)")
+
+    def geocode(self, query: str, *, exactly_one: bool = True, timeout: float | None = None):
+        """Resolve `query` to a geopy Location, or None when the gazetteer does not know it."""
+        found = self._lookup(str(query))
+        if found is None:
+            return None if exactly_one else []
+        return found if exactly_one else [found]
+
+    def _lookup(self, query: str) -> Location | None:
+        point = parse_latlon(query)
+        if point is not None:
+            return Location(f"{point[0]:.5f}, {point[1]:.5f}", point, {"kind": "coordinates"})
+        m = _ZIP.match(query)
+        if m:
+            table = zip_table()
+            z = m.group(1)
+            if z not in table.index:
+                return None
+            r = table.loc[z]
+            return Location(f"{r['city']}, {r['state']} {z}", (float(r["lat"]), float(r["lon"])),
+                            {"kind": "zip", "zip": z, "city": r["city"], "state": r["state"]})
+        m = _CITY_STATE.match(query)
+        if m:
+            key = (m.group(1).upper(), m.group(2).upper())
+            cities = city_table()
+            if key not in cities.index:
+                return None
+            r = cities.loc[key]
+            return Location(f"{r['city']}, {key[1]}", (float(r["lat"]), float(r["lon"])),
+                            {"kind": "city", "city": r["city"], "state": key[1]})
+        return None
+
+
+def distance_km(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Great-circle distance on the WGS-84 ellipsoid in km, vectorised (Lambert's formula).
+
+    Arguments broadcast like numpy arrays; NaN in, NaN out.
+    """
+    p1, p2 = np.radians(np.asarray(lat1, dtype=float)), np.radians(np.asarray(lat2, dtype=float))
+    dl = np.radians(np.asarray(lon2, dtype=float) - np.asarray(lon1, dtype=float))
+    b1 = np.arctan((1 - WGS84_F) * np.tan(p1))
+    b2 = np.arctan((1 - WGS84_F) * np.tan(p2))
+    h = np.sin((b2 - b1) / 2) ** 2 + np.cos(b1) * np.cos(b2) * np.sin(dl / 2) ** 2
+    sigma = 2 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    big_p, q = (b1 + b2) / 2, (b2 - b1) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = (sigma - np.sin(sigma)) * np.sin(big_p) ** 2 * np.cos(q) ** 2 / np.cos(sigma / 2) ** 2
+        y = (sigma + np.sin(sigma)) * np.cos(big_p) ** 2 * np.sin(q) ** 2 / np.sin(sigma / 2) ** 2
+        d = WGS84_A_KM * (sigma - WGS84_F / 2 * (x + y))
+    return np.where(sigma > 1e-12, d, np.where(np.isnan(sigma), np.nan, 0.0))
+
+
+def fill_coordinates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give clinics without coordinates their ZIP's centroid; `location_source` says where each came from."""
+    table = zip_table()
+    missing = frame["latitude"].isna() | frame["longitude"].isna()
+    lat = frame["zip"].map(table["lat"])
+    lon = frame["zip"].map(table["lon"])
+    out = frame.copy()
+    out["latitude"] = frame["latitude"].where(~missing, lat)
+    out["longitude"] = frame["longitude"].where(~missing, lon)
+    source = np.where(~missing, LOCATION_LISTED, np.where(lat.notna(), LOCATION_ZIP, LOCATION_UNKNOWN))
+    out["location_source"] = pd.Categorical(source, categories=[LOCATION_LISTED, LOCATION_ZIP,
+                                                                LOCATION_UNKNOWN])
+    return out
+
+
+def far_from_zip(frame: pd.DataFrame, km: float = FAR_FROM_ZIP_KM) -> pd.DataFrame:
+    """Clinics whose listed coordinates lie more than `km` from their ZIP's centroid, with the distance."""
+    table = zip_table()
+    d = distance_km(frame["latitude"], frame["longitude"],
+                    frame["zip"].map(table["lat"]), frame["zip"].map(table["lon"]))
+    out = frame.assign(km_from_zip=d)
+    listed = out["location_source"] == LOCATION_LISTED if "location_source" in out else True
+    return out[listed & (out["km_from_zip"] > km)]
+
+
+# ------------------------------------------------------------------ online (opt-in)
+class DiskCache:
+    """A small JSON cache of geocoding answers, safe for several processes (file lock, atomic replace)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.lock = FileLock(str(self.path) + ".lock")
+
+    def _read(self) -> dict:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+
+    def get(self, key: str) -> tuple[bool, list | None]:
+        data = self._read()
+        return (key in data), data.get(key)
+
+    def put(self, key: str, value: list | None) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.lock:
+            data = self._read()
+            data[key] = value
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".geocache-")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+
+
+def online_geocoder(cache_path: str | Path, user_agent: str = "ketamine-clinic-vetting/1.0 (data team)",
+                    min_delay_seconds: float = 1.0, geocoder: Geocoder | None = None
+                    ) -> Callable[[str], tuple[float, float, str] | None]:
+    """An opt-in online geocoder: Nominatim behind a 1 request/s RateLimiter and an on-disk cache.
+
+    Returns a function query -> (lat, lon, address) or None. Nothing is sent until it is called.
+    """
+    from geopy.extra.rate_limiter import RateLimiter
+    from geopy.geocoders import Nominatim
+
+    service = geocoder or Nominatim(user_agent=user_agent, timeout=10)
+    limited = RateLimiter(service.geocode, min_delay_seconds=min_delay_seconds, max_retries=2,
+                          swallow_exceptions=True, return_value_on_exception=None)
+    cache = DiskCache(cache_path)
+
+    def lookup(query: str) -> tuple[float, float, str] | None:
+        key = " ".join(query.lower().split())
+        hit, value = cache.get(key)
+        if hit:
+            return None if value is None else (value[0], value[1], value[2])
+        loc = limited(query, country_codes="us") if geocoder is None else limited(query)
+        value = None if loc is None else [loc.latitude, loc.longitude, loc.address]
+        cache.put(key, value)
+        return None if value is None else (value[0], value[1], value[2])
+
+    return lookup
+
+
+def locate(query: str, online: Callable[[str], tuple[float, float, str] | None] | None = None
+           ) -> tuple[float, float, str] | None:
+    """Resolve a user's place: the offline gazetteer first, then `online` if given. (lat, lon, label)."""
+    loc = OfflineGazetteer().geocode(query)
+    if loc is not None:
+        return loc.latitude, loc.longitude, loc.address
+    return online(query) if online is not None and query.strip() else None

@@ -1,0 +1,269 @@
+"""Reading the clinics CSV: bytes -> text -> checked strings -> typed frame.
+
+`load_clinics` never raises for a bad file: it returns every problem as an :class:`Issue`
+("row R, column C: what is wrong"), or one sentence when the file cannot be read at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from .contract import BY_NAME, COLUMN_NAMES, COLUMNS, FALSE_SPELLINGS, REQUIRED, TRUE_SPELLINGS, Kind
+from .schema import FIRST_DATA_ROW, HEADER_ROW, Issue, check_text, sort_issues
+
+Source = str | Path | bytes | BinaryIO
+
+
+class UnreadableFile(ValueError):
+    """The file is not a CSV text file we can read; the message is one plain sentence."""
+
+
+@dataclass
+class LoadResult:
+    """What loading a file gave: the typed frame (None when there are errors), errors and warnings."""
+
+    frame: pd.DataFrame | None
+    errors: list[Issue | str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rows: int = 0
+    unreadable: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.frame is not None
+
+    def summary(self) -> str:
+        """One line saying what was loaded, or how many problems stop it."""
+        if self.ok:
+            frame: pd.DataFrame = self.frame  # type: ignore[assignment]
+            n = len(frame)
+            text = f"valid: {n} clinic{'s' if n != 1 else ''}"
+            if "location_source" in frame:
+                counts = frame["location_source"].value_counts()
+                text += (f", {counts.get('listed', 0)} with coordinates, "
+                         f"{counts.get('ZIP centroid', 0)} located from their ZIP")
+                if counts.get("unknown", 0):
+                    text += f", {counts['unknown']} not located"
+            return text + (f"; {len(self.warnings)} warning(s)" if self.warnings else "")
+        if self.unreadable:
+            return "unreadable"
+        n = len(self.errors)
+        return f"invalid: {n} problem{'s' if n != 1 else ''} found in {self.rows} row(s)"
+
+
+# ------------------------------------------------------------------ bytes -> text
+def _read_bytes(source: Source) -> bytes:
+    if isinstance(source, bytes):
+        return source
+    if isinstance(source, str | Path):
+        try:
+            return Path(source).read_bytes()
+        except FileNotFoundError:
+            raise UnreadableFile(f"There is no file at {source}.") from None
+        except IsADirectoryError:
+            raise UnreadableFile(f"{source} is a folder, not a CSV file.") from None
+        except OSError as err:
+            raise UnreadableFile(f"{source} cannot be read: {err.strerror}.") from None
+    return source.read()
+
+
+def decode(data: bytes) -> str:
+    """The file's text, or UnreadableFile with one sentence saying why it is not a UTF-8 CSV."""
+    if not data.strip():
+        raise UnreadableFile("The file is empty: a clinics CSV needs a header row and one row per clinic.")
+    if data[:4] == b"PK\x03\x04":
+        raise UnreadableFile("The file is a spreadsheet or archive, not a CSV: "
+                             "save it from your spreadsheet as 'CSV UTF-8' and upload that.")
+    if b"\x00" in data[:65536]:
+        raise UnreadableFile("The file is binary, not CSV text: "
+                             "save it from your spreadsheet as 'CSV UTF-8' and upload that.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise UnreadableFile(
+            f"The file is not UTF-8 text: byte 0x{data[err.start]:02x} on line {line} cannot be read "
+            "(save it as 'CSV UTF-8'; it looks like another encoding, such as Latin-1 or Windows-1252)."
+        ) from None
+    controls = sum(text.count(chr(c)) for c in range(32) if chr(c) not in "\t\r\n")
+    if controls > max(8, len(text) // 100):
+        raise UnreadableFile("The file is binary, not CSV text: "
+                             "save it from your spreadsheet as 'CSV UTF-8' and upload that.")
+    return text
+
+
+# ------------------------------------------------------------------ text -> checked strings
+_BAD_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
+
+
+def read_text_frame(text: str) -> tuple[pd.DataFrame, list[Issue], list[str]]:
+    """Parse CSV text into stripped strings indexed so that row = index + 2; header problems as issues."""
+    header = next(csv.reader(io.StringIO(text)), [])
+    header = [h.strip() for h in header]
+    issues: list[Issue] = []
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False,
+                              on_bad_lines="warn", header=None, skiprows=1, names=range(len(header)))
+        except (pd.errors.ParserError, csv.Error, ValueError) as err:
+            raise UnreadableFile(f"The file is not a readable CSV: {str(err).strip().rstrip('.')}.") from None
+    skipped = []
+    for w in caught:
+        for line, expected, saw in _BAD_LINE.findall(str(w.message)):
+            skipped.append(int(line))
+            issues.append(Issue(int(line), "(whole row)",
+                                f"has {saw} values but the header has {expected} columns"))
+    if skipped:  # keep row numbers true for the rows after a skipped one
+        lines = np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + len(raw) + len(skipped))
+        raw.index = lines[~np.isin(lines, skipped)][: len(raw)] - FIRST_DATA_ROW
+    raw = raw.fillna("")
+    for col in raw.columns:
+        raw[col] = raw[col].astype(str).str.strip()
+    raw = raw[(raw != "").any(axis=1)]  # wholly empty lines are not clinics
+
+    names: list[str] = []
+    seen: set[str] = set()
+    for i, name in enumerate(header):
+        if name == "":
+            if (raw[i] != "").any():
+                issues.append(Issue(HEADER_ROW, f"#{i + 1}", "has values but no column name"))
+            names.append(f"__blank_{i}")
+            continue
+        if name in seen:
+            issues.append(Issue(HEADER_ROW, name, "appears more than once in the header"))
+            names.append(f"__dup_{i}")
+            continue
+        seen.add(name)
+        if name not in BY_NAME and name.lower() in BY_NAME:
+            issues.append(Issue(HEADER_ROW, name,
+                                f"column names are lower case: rename it to {name.lower()}"))
+        elif name not in BY_NAME:
+            notes.append(f"column {name} is not in the data contract: it is kept but not used for scoring")
+        names.append(name)
+    raw.columns = names
+    raw = raw.drop(columns=[n for n in names if n.startswith(("__blank_", "__dup_"))])
+    present = set(raw.columns)
+    for name in REQUIRED:
+        if name not in present and name.upper() not in {h.upper() for h in header}:
+            issues.append(Issue(HEADER_ROW, name, "required column is missing"))
+    for name in COLUMN_NAMES:
+        if name not in present and name not in REQUIRED and name.lower() not in {h.lower() for h in header}:
+            notes.append(f"column {name} is absent: every clinic counts as not verified for it")
+    if ("latitude" in present) != ("longitude" in present):
+        missing = "longitude" if "latitude" in present else "latitude"
+        issues.append(Issue(HEADER_ROW, missing, "is missing: latitude and longitude come as a pair"))
+    return raw, issues, notes
+
+
+# ------------------------------------------------------------------ checked strings -> typed frame
+def tristate(s: pd.Series) -> pd.Series:
+    """yes/no/unknown spellings -> pandas' three-valued 'boolean' dtype (unknown is <NA>, not False)."""
+    low = s.str.lower()
+    is_true = low.isin(TRUE_SPELLINGS).to_numpy()
+    is_false = low.isin(FALSE_SPELLINGS).to_numpy()
+    arr = pd.arrays.BooleanArray(is_true, ~(is_true | is_false))
+    return pd.Series(arr, index=s.index, name=s.name)
+
+
+def _list_canonical(s: pd.Series, vocabulary: tuple[str, ...]) -> pd.Series:
+    """`;` lists -> one canonical spelling (vocabulary order, no repeats), as a category."""
+    codes, uniques = pd.factorize(s)
+    canon = []
+    for u in uniques:
+        items = {p.strip().lower() for p in u.split(";")}
+        canon.append(";".join(v for v in vocabulary if v in items))
+    cats = pd.Index(canon)
+    return pd.Series(pd.Categorical(cats.to_numpy()[codes]), index=s.index, name=s.name)
+
+
+def _money(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s.str.replace(r"[$,\s]", "", regex=True).replace("", np.nan), errors="coerce")
+
+
+def to_typed(raw: pd.DataFrame) -> pd.DataFrame:
+    """Convert checked strings to typed columns, contract columns first, extra columns after.
+
+    The index is kept (row = index + 2), so callers can still name file rows."""
+    out: dict[str, pd.Series] = {}
+    empty = pd.Series("", index=raw.index, dtype=str)
+    for col in COLUMNS:
+        s = raw.get(col.name, empty)
+        k = col.kind
+        if k is Kind.TRISTATE:
+            out[col.name] = tristate(s)
+        elif k is Kind.STATE:
+            out[col.name] = s.str.upper()
+        elif k is Kind.ZIP:
+            out[col.name] = s.str.slice(0, 5)
+        elif k in (Kind.LATITUDE, Kind.LONGITUDE, Kind.RATING, Kind.MONEY):
+            out[col.name] = _money(s).astype("float64")
+        elif k in (Kind.WHOLE, Kind.YEAR):
+            out[col.name] = _money(s).astype("Int64")
+        elif k is Kind.CHOICE:
+            out[col.name] = pd.Series(pd.Categorical(s.str.lower().replace("", np.nan),
+                                                     categories=list(col.vocabulary)), index=s.index)
+        elif k is Kind.LIST:
+            out[col.name] = _list_canonical(s, col.vocabulary)
+        elif k is Kind.DATE:
+            out[col.name] = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+        elif col.required:
+            out[col.name] = s
+        else:
+            out[col.name] = s.replace("", np.nan)
+    frame = pd.DataFrame(out)
+    extras = [c for c in raw.columns if c not in BY_NAME]
+    if extras:
+        frame = pd.concat([frame, raw[extras]], axis=1)
+    return frame
+
+
+# ------------------------------------------------------------------ the one call
+def load_clinics(source: Source, today: dt.date | None = None, locate: bool = True) -> LoadResult:
+    """Read, check and type a clinics CSV. Never raises for bad input: see `.errors`.
+
+    With `locate`, clinics without coordinates get their ZIP's centroid (`location_source` says so),
+    and coordinates far from their ZIP are listed in `.warnings`.
+    """
+    today = today or dt.date.today()
+    try:
+        text = decode(_read_bytes(source))
+        raw, issues, notes = read_text_frame(text)
+    except UnreadableFile as err:
+        return LoadResult(None, [str(err)], unreadable=True)
+    issues += check_text(raw, today)
+    result = LoadResult(None, sort_issues(issues, raw.columns), notes, rows=len(raw))
+    if result.errors:
+        return result
+    frame = to_typed(raw)
+    if locate:
+        from .geo import far_from_zip, fill_coordinates
+
+        frame = fill_coordinates(frame)
+        far = far_from_zip(frame)
+        result.warnings += [
+            f"row {row}, columns latitude/longitude: {km:,.0f} km from the centre of ZIP {z} "
+            "(swapped or mistyped?)"
+            for row, z, km in zip(far.index + FIRST_DATA_ROW, far["zip"], far["km_from_zip"], strict=True)
+        ]
+    result.frame = frame.reset_index(drop=True)
+    return result
+
+
+def read_clinics(source: Source, today: dt.date | None = None) -> pd.DataFrame:
+    """Like `load_clinics` but returns the frame or raises ValueError listing every problem."""
+    result = load_clinics(source, today)
+    if not result.ok:
+        raise ValueError("\n".join(map(str, result.errors)))
+    return result.frame  # type: ignore[return-value]

@@ -1,0 +1,258 @@
+"""The pandera schema of the clinics CSV, checked on the raw text before any conversion.
+
+Every check is vectorised over a column of stripped strings; an empty string means "no value".
+Failures come back as :class:`Issue` objects that name the spreadsheet row and the column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+
+from .contract import (
+    BY_NAME,
+    FALSE_SPELLINGS,
+    STATES,
+    TRUE_SPELLINGS,
+    UNKNOWN_SPELLINGS,
+    Column,
+    Kind,
+)
+
+HEADER_ROW = 1
+FIRST_DATA_ROW = 2
+MIN_YEAR_OPENED = 1990
+
+NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
+MONEY = r"-?\$?\s*-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+TRISTATE_SPELLINGS = frozenset(TRUE_SPELLINGS + FALSE_SPELLINGS + UNKNOWN_SPELLINGS)
+
+
+@dataclass(frozen=True, order=True)
+class Issue:
+    """One problem in the file: a spreadsheet row (1 = header), a column and what is wrong."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A vectorised check: `ok` maps a text column to True where the value is acceptable."""
+
+    name: str
+    ok: Callable[[pd.Series], pd.Series]
+    message: Callable[[str], str]
+
+
+def _q(value: str) -> str:
+    """Quote a cell value for a message, shortened when long."""
+    shown = value if len(value) <= 60 else value[:57] + "..."
+    return "'" + shown.replace("'", "\\'") + "'"
+
+
+def _blank_or(pred: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
+    return lambda s: (s == "") | pred(s)
+
+
+def _matches(pattern: str) -> Callable[[pd.Series], pd.Series]:
+    return _blank_or(lambda s: s.str.fullmatch(pattern, case=False).fillna(False).astype(bool))
+
+
+def _numeric(s: pd.Series) -> pd.Series:
+    """Numbers where the text parses (money spellings included), NaN elsewhere."""
+    return pd.to_numeric(s.str.replace(r"[$,\s]", "", regex=True), errors="coerce")
+
+
+def _within(lo: float, hi: float) -> Callable[[pd.Series], pd.Series]:
+    def ok(s: pd.Series) -> pd.Series:
+        x = _numeric(s)
+        return x.isna() | x.between(lo, hi)
+
+    return ok
+
+
+def _not_negative(s: pd.Series) -> pd.Series:
+    x = _numeric(s)
+    return x.isna() | (x >= 0)
+
+
+def _in_vocabulary(values: Iterable[str]) -> Callable[[pd.Series], pd.Series]:
+    allowed = frozenset(values)
+    return lambda s: s.str.lower().isin(allowed)
+
+
+def list_unknown_items(value: str, vocabulary: Iterable[str]) -> list[str]:
+    """The items of a `;`-separated list that are not in the vocabulary."""
+    allowed = set(vocabulary)
+    return [item for item in (p.strip().lower() for p in value.split(";")) if item and item not in allowed]
+
+
+def _list_ok(vocabulary: tuple[str, ...]) -> Callable[[pd.Series], pd.Series]:
+    def ok(s: pd.Series) -> pd.Series:
+        # Lists repeat a handful of distinct values: check each distinct value once.
+        codes, uniques = pd.factorize(s)
+        good = pd.Series([not list_unknown_items(u, vocabulary) for u in uniques], dtype=bool)
+        return pd.Series(good.to_numpy()[codes], index=s.index)
+
+    return ok
+
+
+def _date_ok(s: pd.Series) -> pd.Series:
+    parsed = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+    return (s == "") | (parsed.notna() & s.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool))
+
+
+def _not_future(today: dt.date) -> Callable[[pd.Series], pd.Series]:
+    def ok(s: pd.Series) -> pd.Series:
+        parsed = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+        return parsed.isna() | (parsed <= pd.Timestamp(today))
+
+    return ok
+
+
+def rules_for(column: Column, today: dt.date) -> list[Rule]:
+    """The checks one contract column gets, in the order they are reported."""
+    rules: list[Rule] = []
+    if column.required:
+        rules.append(Rule("required", lambda s: s != "", lambda v: "is required but empty"))
+    k = column.kind
+    if k is Kind.ID:
+        rules.append(Rule("id_chars", _matches(r"[A-Za-z0-9_-]+"),
+                          lambda v: f"{_q(v)} may contain only letters, digits, '-' and '_'"))
+        rules.append(Rule("unique", lambda s: (s == "") | ~s.duplicated(keep="first"),
+                          lambda v: f"duplicate clinic_id {_q(v)}"))
+    if column.max_length:
+        n = column.max_length
+        rules.append(Rule("max_length", lambda s: s.str.len() <= n,
+                          lambda v: f"is {len(v)} characters long; at most {n} are allowed"))
+    if k is Kind.STATE:
+        rules.append(Rule("state", _blank_or(lambda s: s.str.upper().isin(STATES)),
+                          lambda v: f"{_q(v)} is not a USPS state code (a state, DC or PR, e.g. CO)"))
+    elif k is Kind.ZIP:
+        rules.append(Rule("zip", _matches(r"\d{5}(?:-\d{4})?"), _zip_message))
+    elif k in (Kind.LATITUDE, Kind.LONGITUDE):
+        limit = 90 if k is Kind.LATITUDE else 180
+        rules.append(Rule("number", _matches(NUMBER),
+                          lambda v: f"{_q(v)} is not a number of decimal degrees"))
+        rules.append(Rule("range", _within(-limit, limit),
+                          lambda v, lim=limit: f"{v} is out of range (-{lim} to {lim})"))
+    elif k is Kind.URL:
+        rules.append(Rule("url", _matches(r"https?://[^\s/?#]+\.[^\s/?#]+[^\s]*"),
+                          lambda v: f"{_q(v)} is not a web link: it must start with http:// or https://"))
+    elif k is Kind.TRISTATE:
+        rules.append(Rule("tristate", lambda s: s.str.lower().isin(TRISTATE_SPELLINGS),
+                          lambda v: f"{_q(v)} is not yes, no or empty (unknown); "
+                                    "also accepted: true/false, y/n, 1/0"))
+    elif k is Kind.CHOICE:
+        allowed = ", ".join(column.vocabulary)
+        rules.append(Rule("choice", _blank_or(_in_vocabulary(column.vocabulary)),
+                          lambda v: f"{_q(v)} is not one of: {allowed} (or empty)"))
+    elif k is Kind.WHOLE:
+        rules.append(Rule("whole", _matches(r"-?\d+"), lambda v: f"{_q(v)} is not a whole number"))
+        rules.append(Rule("not_negative", _not_negative, lambda v: f"{v} is negative"))
+    elif k is Kind.RATING:
+        rules.append(Rule("number", _matches(NUMBER), lambda v: f"{_q(v)} is not a number"))
+        rules.append(Rule("range", _within(1.0, 5.0), lambda v: f"{v} is out of range (1.0 to 5.0)"))
+    elif k is Kind.YEAR:
+        year = today.year
+        rules.append(Rule("whole", _matches(r"\d+"), lambda v: f"{_q(v)} is not a year"))
+        rules.append(Rule("range", _within(MIN_YEAR_OPENED, year),
+                          lambda v: f"{v} is out of range ({MIN_YEAR_OPENED} to {year})"))
+    elif k is Kind.MONEY:
+        rules.append(Rule("money", _matches(MONEY), lambda v: f"{_q(v)} is not an amount of US dollars"))
+        rules.append(Rule("not_negative", _not_negative, lambda v: f"{v} is negative"))
+    elif k is Kind.LIST:
+        allowed = ", ".join(column.vocabulary)
+        rules.append(Rule("list", _list_ok(column.vocabulary),
+                          lambda v: f"unknown {_item_word(column.name)} "
+                                    f"{', '.join(map(_q, list_unknown_items(v, column.vocabulary)))} "
+                                    f"(allowed: {allowed}, separated by ';')"))
+    elif k is Kind.DATE:
+        rules.append(Rule("date", _date_ok, lambda v: f"{_q(v)} is not a date written YYYY-MM-DD"))
+        rules.append(Rule("not_future", _not_future(today), lambda v: f"{v} is in the future"))
+    return rules
+
+
+def _item_word(column: str) -> str:
+    return {"routes": "route", "conditions": "condition"}.get(column, "value")
+
+
+def _zip_message(value: str) -> str:
+    if value.isdigit() and 3 <= len(value) < 5:
+        return (f"{_q(value)} is not a 5-digit ZIP code (a leading zero may have been lost: "
+                f"did you mean {value.zfill(5)}?)")
+    return f"{_q(value)} is not a 5-digit ZIP code"
+
+
+COORDS_PAIR = "coords_pair"
+
+
+def build_schema(columns: Iterable[str], today: dt.date) -> tuple[pa.DataFrameSchema, dict[str, Rule]]:
+    """The schema for the contract columns present in a file, and its rules by check name."""
+    present = [c for c in columns if c in BY_NAME]
+    by_check: dict[str, Rule] = {}
+    cols: dict[str, pa.Column] = {}
+    for name in present:
+        checks = []
+        for rule in rules_for(BY_NAME[name], today):
+            key = f"{name}:{rule.name}"
+            by_check[key] = rule
+            checks.append(pa.Check(rule.ok, name=key, error=key))
+        cols[name] = pa.Column(str, checks=checks, nullable=False, coerce=False)
+    wide: list[pa.Check] = []
+    if "latitude" in present and "longitude" in present:
+        wide.append(pa.Check(lambda df: (df["latitude"] == "") == (df["longitude"] == ""),
+                             name=COORDS_PAIR, error=COORDS_PAIR))
+    return pa.DataFrameSchema(cols, checks=wide, strict=False, ordered=False), by_check
+
+
+def check_text(raw: pd.DataFrame, today: dt.date) -> list[Issue]:
+    """Validate a frame of stripped strings; return every problem, sorted by row then column order."""
+    schema, by_check = build_schema(raw.columns, today)
+    try:
+        schema.validate(raw, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        return _issues_from(err.failure_cases, raw, by_check)
+    return []
+
+
+def _issues_from(failures: pd.DataFrame, raw: pd.DataFrame, by_check: dict[str, Rule]) -> list[Issue]:
+    issues: list[Issue] = []
+    first_row: dict[str, int] = {}
+    if "clinic_id" in raw:
+        firsts = raw["clinic_id"].drop_duplicates(keep="first")
+        first_row = dict(zip(firsts.to_numpy(), firsts.index + FIRST_DATA_ROW, strict=True))
+    cols = [failures[c].to_numpy() for c in ("check", "column", "failure_case", "index")]
+    for check, column, value, index in zip(*cols, strict=True):
+        if index is None or pd.isna(index):
+            continue  # whole-frame failures are reported row by row below
+        row = int(index) + FIRST_DATA_ROW
+        if check == COORDS_PAIR:
+            lat_blank = raw.at[index, "latitude"] == ""
+            missing, given = ("latitude", "longitude") if lat_blank else ("longitude", "latitude")
+            issues.append(Issue(row, missing, f"is empty but {given} is given (give both or neither)"))
+            continue
+        rule = by_check.get(str(check))
+        if rule is None:  # a pandera-level failure (e.g. dtype): report it plainly
+            issues.append(Issue(row, str(column), f"{check}: {value!r}"))
+            continue
+        message = rule.message(str(value))
+        if rule.name == "unique":
+            message += f" (first used on row {first_row[value]})"
+        issues.append(Issue(row, str(column), message))
+    return sort_issues(issues, raw.columns)
+
+
+def sort_issues(issues: Iterable[Issue], columns: Iterable[str]) -> list[Issue]:
+    """Distinct issues by row, then in the file's column order."""
+    order = {name: i for i, name in enumerate(columns)}
+    return sorted(set(issues), key=lambda i: (i.row, order.get(i.column, len(order)), i.message))
