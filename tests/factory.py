@@ -7,7 +7,6 @@ import datetime as dt
 import io
 
 import pandas as pd
-from hypothesis import settings
 
 from vetting.contract import COLUMN_NAMES, Kind, columns_of
 from vetting.load import to_typed
@@ -47,7 +46,3 @@ def typed(rows: list[dict[str, str]]) -> pd.DataFrame:
     """The typed frame the loader would produce (skipping file reading; rows assumed valid)."""
     raw = pd.DataFrame(rows, columns=list(COLUMN_NAMES)).astype(str)
     return to_typed(raw).reset_index(drop=True)
-
-# Scoring a one-row frame takes tens of milliseconds, so hypothesis' 200 ms deadline is noise here.
-settings.register_profile("project", deadline=None, max_examples=60)
-settings.load_profile("project")

@@ -37,7 +37,7 @@ def clinic_map(frame: pd.DataFrame, searched: tuple[float, float, str] | None = 
     located = frame[frame["latitude"].notna() & frame["longitude"].notna()]
     fig = go.Figure()
     has_distance = "distance_km" in located
-    for grade in GRADES:
+    for rank, grade in reversed(list(enumerate(GRADES))):  # F drawn first, so A sits on top
         part = located[located["grade"] == grade]
         if part.empty:
             continue
@@ -52,6 +52,7 @@ def clinic_map(frame: pd.DataFrame, searched: tuple[float, float, str] | None = 
         ])
         fig.add_trace(go.Scattergeo(
             lat=part["latitude"], lon=part["longitude"], mode="markers", name=f"Grade {grade}",
+            legendrank=rank,
             customdata=custom,
             marker=dict(size=9, color=GRADE_COLOURS[grade], symbol=GRADE_SYMBOLS[grade], opacity=0.9,
                         line=dict(width=0.8, color="#222")),
