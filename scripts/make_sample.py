@@ -1,0 +1,121 @@
+"""Regenerate the FICTIONAL sample directory ``data/clinics.csv`` and print a summary of it.
+
+Deterministic: 320 clinics, seed 7, reference date 2026-11-01, so the committed file is reproducible::
+
+    python scripts/make_sample.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from vetting.synthetic import CRITICAL, ROUTES, generate, write_csv  # noqa: E402
+
+ROWS = 320
+SEED = 7
+TODAY = dt.date(2026, 11, 1)
+OUT = ROOT / "data" / "clinics.csv"
+
+
+def _money(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s.str.replace(r"[$,]", "", regex=True).replace("", None), errors="coerce")
+
+
+def summarize(frame: pd.DataFrame, today: dt.date = TODAY) -> dict[str, object]:
+    """The sample's distributions, computed from the CSV-shaped frame of strings."""
+    n = len(frame)
+    routes = frame["routes"].str.split(";")
+    offers = {r: routes.map(lambda xs, r=r: r in xs) for r in ROUTES}
+    crit = frame[list(CRITICAL)]
+    red = (crit == "no").any(axis=1)
+    unverified = (crit == "").any(axis=1) & ~red
+    price = _money(frame["price_per_session_usd"])
+    iv_price = price[offers["iv"]]
+    verified = pd.to_datetime(frame["last_verified"])
+    age = (pd.Timestamp(today) - verified).dt.days
+    tri = [c for c in frame.columns if set(frame[c].unique()) <= {"yes", "no", ""} and c != "rems_certified"]
+    unknown_share = (frame[tri] == "").mean()
+    intranasal = offers["intranasal"]
+    money_cols = ("price_per_session_usd", "price_series_usd", "consultation_fee_usd")
+
+    def share(mask: pd.Series) -> float:
+        return round(float(mask.mean()), 3)
+
+    out: dict[str, object] = {
+        "rows": n,
+        "metros (city, state)": frame.groupby(["city", "state"]).ngroups,
+        "states (incl. DC)": frame["state"].nunique(),
+        "ZIPs starting with 0": int(frame["zip"].str.startswith("0").sum()),
+        "rows without coordinates": int((frame["latitude"] == "").sum()),
+        "rows without website": int((frame["website"] == "").sum()),
+        **{f"share offering {r}": share(offers[r]) for r in ROUTES},
+        "intranasal: share rems_certified yes": share(frame.loc[intranasal, "rems_certified"] == "yes"),
+        "intranasal: share observing >= 120 min": share(
+            pd.to_numeric(frame.loc[intranasal, "post_session_observation_min"], errors="coerce") >= 120),
+        "intranasal: share accepts_insurance yes": share(frame.loc[intranasal, "accepts_insurance"] == "yes"),
+        "others: share accepts_insurance yes": share(frame.loc[~intranasal, "accepts_insurance"] == "yes"),
+        "median IV session price (USD)": float(iv_price.median()),
+        "IV session price 10th-90th percentile (USD)": (float(iv_price.quantile(0.1)),
+                                                        float(iv_price.quantile(0.9))),
+        "rows with session price unknown": int(price.isna().sum()),
+        "money cells in $1,200 style": int(sum(int(frame[c].str.startswith("$").sum()) for c in money_cols)),
+        "share with a red flag (a critical criterion = no)": share(red),
+        "share with a critical criterion unknown (and no red flag)": share(unverified),
+        "tri-state unknown share, min-max over columns": (round(float(unknown_share.min()), 3),
+                                                          round(float(unknown_share.max()), 3)),
+        "share verified more than 365 days before today": share(age > 365),
+        "last_verified range": (frame["last_verified"].min(), frame["last_verified"].max()),
+        "rating median": float(pd.to_numeric(frame["rating"].replace("", None)).median()),
+        "rows without rating": int((frame["rating"] == "").sum()),
+    }
+    grades = _grades(frame, today)
+    if grades is not None:
+        out["grades (vetting.scoring)"] = grades
+    return out
+
+
+def _grades(frame: pd.DataFrame, today: dt.date) -> dict[str, int] | None:
+    """Grade counts from the project's loader and scorer, when they are available."""
+    try:
+        import tempfile
+
+        from vetting.load import load_clinics
+        from vetting.scoring import score
+    except ImportError:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "clinics.csv"
+        write_csv(frame, path)
+        result = load_clinics(path, today=today, locate=False)
+    if not result.ok:
+        print(f"warning: the loader rejects the sample: {result.summary()}", file=sys.stderr)
+        return None
+    counts = score(result.frame, today=today).summary["grade"].value_counts()
+    return {g: int(counts.get(g, 0)) for g in "ABCDF"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Write the sample and print its summary."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT,
+                        help=f"where to write (default {OUT.relative_to(ROOT)})")
+    args = parser.parse_args(argv)
+    frame = generate(ROWS, seed=SEED, today=TODAY)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(frame, args.out)
+    print(f"wrote {len(frame)} FICTIONAL clinics to {args.out} (seed {SEED}, today {TODAY})")
+    for key, value in summarize(frame).items():
+        print(f"  {key}: {value}")
+
+
+if __name__ == "__main__":
+    main()

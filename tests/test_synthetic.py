@@ -1,0 +1,213 @@
+"""The fictional-clinic generator (vetting/synthetic.py) and the committed sample data/clinics.csv."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pandas.testing as pdt
+import pytest
+import zipcodes
+from geopy.distance import geodesic
+
+from vetting.synthetic import COLUMNS, CONDITIONS, CRITICAL, generate, write_csv
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "clinics.csv"
+TODAY = dt.date(2026, 11, 1)
+
+
+@pytest.fixture(scope="module")
+def sample() -> pd.DataFrame:
+    return generate(320, seed=7, today=TODAY)
+
+
+def read_csv_text(path: Path) -> pd.DataFrame:
+    """A clinics CSV as strings, empty cells as empty strings."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def test_same_seed_same_frame_and_different_seed_different_frame() -> None:
+    a = generate(500, seed=11, today=TODAY)
+    pdt.assert_frame_equal(a, generate(500, seed=11, today=TODAY))
+    b = generate(500, seed=12, today=TODAY)
+    assert not a.equals(b)
+    assert (a["name"] != b["name"]).mean() > 0.5
+
+
+def test_columns_rows_ids(sample: pd.DataFrame) -> None:
+    assert list(sample.columns) == list(COLUMNS)
+    assert len(sample) == 320
+    assert sample["clinic_id"].is_unique
+    assert sample["clinic_id"].str.fullmatch(r"kc-\d{6}").all()
+    assert generate(0, today=TODAY).shape == (0, len(COLUMNS))
+    small = generate(5, today=TODAY)  # fewer rows than metros
+    assert small["clinic_id"].tolist() == [f"kc-00000{i}" for i in range(1, 6)]
+
+
+def test_columns_match_the_contract() -> None:
+    contract = pytest.importorskip("vetting.contract")
+    assert tuple(COLUMNS) == tuple(contract.COLUMN_NAMES)
+
+
+def test_every_cell_is_a_string(sample: pd.DataFrame) -> None:
+    for col in sample.columns:
+        assert sample[col].map(type).eq(str).all(), col
+
+
+def test_zip_codes_keep_leading_zeros(sample: pd.DataFrame) -> None:
+    assert sample["zip"].str.fullmatch(r"\d{5}").all()
+    leading = sample[sample["zip"].str.startswith("0")]
+    assert len(leading) > 0
+    assert set(leading["state"]) & {"MA", "RI", "CT", "NJ", "ME", "NH", "VT"}
+    back = read_csv_text(SAMPLE)
+    assert back["zip"].str.fullmatch(r"\d{5}").all()
+    assert back["zip"].str.startswith("0").sum() == len(leading)
+
+
+def test_metros_and_states(sample: pd.DataFrame) -> None:
+    metros = set(zip(sample["city"], sample["state"], strict=True))
+    assert len(metros) >= 40
+    assert sample["state"].nunique() >= 25
+    assert {("Colorado Springs", "CO"), ("Denver", "CO"), ("Boston", "MA")} <= metros
+
+
+def test_places_come_from_the_gazetteer(sample: pd.DataFrame) -> None:
+    for z, city, state in zip(sample["zip"], sample["city"], sample["state"], strict=True):
+        (entry,) = zipcodes.matching(z)
+        assert (entry["city"], entry["state"]) == (city, state)
+        assert entry["zip_code_type"] == "STANDARD" and entry["active"]
+
+
+def test_coordinates_within_5_km_of_their_zip(sample: pd.DataFrame) -> None:
+    located = sample[sample["latitude"] != ""]
+    assert located["latitude"].str.fullmatch(r"-?\d+\.\d{5}").all()
+    assert located["longitude"].str.fullmatch(r"-?\d+\.\d{5}").all()
+    for z, lat, lon in zip(located["zip"], located["latitude"], located["longitude"], strict=True):
+        (entry,) = zipcodes.matching(z)
+        km = geodesic((float(lat), float(lon)), (float(entry["lat"]), float(entry["long"]))).km
+        assert km <= 5.0, (z, lat, lon, km)
+
+
+def test_some_rows_have_no_coordinates_and_then_neither(sample: pd.DataFrame) -> None:
+    no_lat, no_lon = sample["latitude"] == "", sample["longitude"] == ""
+    assert (no_lat == no_lon).all()
+    assert 1 <= no_lat.sum() <= 0.05 * len(sample)
+
+
+def test_fictional_contact_details(sample: pd.DataFrame) -> None:
+    phones = sample.loc[sample["phone"] != "", "phone"]
+    assert phones.str.fullmatch(r"\(\d{3}\) 555-01\d{2}").all()
+    sites = sample.loc[sample["website"] != "", "website"]
+    assert sites.str.fullmatch(r"https?://[a-z0-9-]+\.example").all()
+    assert sites.is_unique
+    assert 0.05 <= (sample["website"] == "").mean() <= 0.15
+    assert sample["source"].str.contains("fictional").all()
+
+
+def test_price_distribution(sample: pd.DataFrame) -> None:
+    price = pd.to_numeric(sample["price_per_session_usd"].str.replace(r"[$,]", "", regex=True)
+                          .replace("", None))
+    iv = sample["routes"].str.split(";").map(lambda r: "iv" in r)
+    assert 400 <= price[iv].median() <= 800
+    assert (price.dropna() >= 0).all()
+    assert price.isna().any()
+    money_columns = ("price_per_session_usd", "price_series_usd", "consultation_fee_usd")
+    money = pd.concat([sample[c] for c in money_columns])
+    money = money[money != ""]
+    assert money.str.fullmatch(r"\d+|\$\d{1,3}(,\d{3})*").all()
+    assert money.str.startswith("$").any()
+
+
+def test_red_flag_share(sample: pd.DataFrame) -> None:
+    red = (sample[list(CRITICAL)] == "no").any(axis=1)
+    assert 0.10 <= red.mean() <= 0.20
+    critical_unknown = (sample[list(CRITICAL)] == "").any(axis=1)
+    assert critical_unknown.any()
+
+
+NOT_TRISTATE = {
+    "clinic_id", "name", "street_address", "city", "state", "zip", "latitude", "longitude", "phone", "website",
+    "medical_director_specialty", "post_session_observation_min", "rating", "review_count", "year_opened",
+    "price_per_session_usd", "price_series_usd", "consultation_fee_usd", "routes", "conditions",
+    "last_verified", "source",
+}
+
+
+def test_vocabularies(sample: pd.DataFrame) -> None:
+    tristates = [c for c in COLUMNS if c not in NOT_TRISTATE]
+    assert len(tristates) == 28
+    for col in tristates:
+        assert set(sample[col]) <= {"yes", "no", ""}, col
+        if col != "rems_certified":
+            assert 0.0 < (sample[col] == "").mean() <= 0.2, col
+    routes = sample["routes"].str.split(";").explode()
+    assert set(routes) <= {"iv", "im", "intranasal", "oral"}
+    n_conditions = sample["conditions"].str.count(";") + 1
+    assert n_conditions.between(2, 6).all()
+    assert set(sample["conditions"].str.split(";").explode()) <= set(CONDITIONS)
+    assert set(sample["medical_director_specialty"]) <= {
+        "anesthesiology", "psychiatry", "emergency_medicine", "other", "none", ""}
+
+
+def test_esketamine_clinics(sample: pd.DataFrame) -> None:
+    intranasal = sample["routes"].str.split(";").map(lambda r: "intranasal" in r)
+    assert 0.15 <= intranasal.mean() <= 0.30
+    esk = sample[intranasal]
+    assert (esk["rems_certified"] == "yes").mean() > 0.6
+    observed = pd.to_numeric(esk["post_session_observation_min"].replace("", None))
+    assert (observed.dropna() >= 120).mean() > 0.6
+    assert (esk["accepts_insurance"] == "yes").mean() > 0.6
+    assert (sample.loc[~intranasal, "accepts_insurance"] == "no").mean() > 0.6
+
+
+def test_dates_never_in_the_future_and_some_stale(sample: pd.DataFrame) -> None:
+    verified = pd.to_datetime(sample["last_verified"], format="%Y-%m-%d")
+    assert (verified <= pd.Timestamp(TODAY)).all()
+    age = (pd.Timestamp(TODAY) - verified).dt.days
+    assert (age > 365).mean() > 0
+    assert (age <= 365).mean() > 0.7
+    other = generate(2000, seed=5, today=dt.date(2024, 2, 29))
+    assert other["last_verified"].max() <= "2024-02-29"
+    years = pd.to_numeric(other["year_opened"].replace("", None)).dropna()
+    assert years.between(2012, 2024).all()
+
+
+def test_sample_file_is_reproducible() -> None:
+    pdt.assert_frame_equal(read_csv_text(SAMPLE), generate(320, seed=7, today=TODAY))
+
+
+def test_write_csv_round_trip(tmp_path: Path) -> None:
+    frame = generate(200, seed=1, today=TODAY)
+    path = tmp_path / "c.csv"
+    write_csv(frame, path)
+    pdt.assert_frame_equal(read_csv_text(path), frame)
+
+
+def test_cli_writes_a_csv(tmp_path: Path) -> None:
+    out = tmp_path / "cli.csv"
+    subprocess.run(
+        [sys.executable, "-m", "vetting.synthetic", "--rows", "50", "--seed", "3", "--today", "2026-01-15",
+         "--out", str(out)],
+        check=True, cwd=ROOT, capture_output=True,
+    )
+    pdt.assert_frame_equal(read_csv_text(out), generate(50, seed=3, today=dt.date(2026, 1, 15)))
+
+
+def test_sample_loads_without_errors() -> None:
+    load = pytest.importorskip("vetting.load")
+    result = load.load_clinics(SAMPLE, today=TODAY)
+    assert result.errors == []
+    assert len(result.frame) == 320
+
+
+def test_sample_grades_spread_over_a_to_f() -> None:
+    load = pytest.importorskip("vetting.load")
+    scoring = pytest.importorskip("vetting.scoring")
+    frame = load.load_clinics(SAMPLE, today=TODAY, locate=False).frame
+    grades = scoring.score(frame, today=TODAY).summary["grade"].value_counts(normalize=True)
+    for grade in "ABCDF":
+        assert grades.get(grade, 0.0) >= 0.05, grades.to_dict()
