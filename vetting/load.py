@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .contract import BY_NAME, COLUMN_NAMES, COLUMNS, FALSE_SPELLINGS, REQUIRED, TRUE_SPELLINGS, Kind
-from .schema import FIRST_DATA_ROW, HEADER_ROW, Issue, check_text, sort_issues
+from .schema import FIRST_DATA_ROW, HEADER_ROW, Issue, check_text, parse_number, sort_issues
 
 Source = str | Path | bytes | BinaryIO
 
@@ -95,8 +95,9 @@ def decode(data: bytes) -> str:
             f"The file is not UTF-8 text: byte 0x{data[err.start]:02x} on line {line} cannot be read "
             "(save it as 'CSV UTF-8'; it looks like another encoding, such as Latin-1 or Windows-1252)."
         ) from None
-    controls = sum(text.count(chr(c)) for c in range(32) if chr(c) not in "\t\r\n")
-    if controls > max(8, len(text) // 100):
+    head = text[:65536]  # binary files show themselves early
+    controls = sum(head.count(chr(c)) for c in range(32) if chr(c) not in "\t\r\n")
+    if controls > max(8, len(head) // 100):
         raise UnreadableFile("The file is binary, not CSV text: "
                              "save it from your spreadsheet as 'CSV UTF-8' and upload that.")
     return text
@@ -188,10 +189,6 @@ def _list_canonical(s: pd.Series, vocabulary: tuple[str, ...]) -> pd.Series:
     return pd.Series(pd.Categorical(cats.to_numpy()[codes]), index=s.index, name=s.name)
 
 
-def _money(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s.str.replace(r"[$,\s]", "", regex=True).replace("", np.nan), errors="coerce")
-
-
 def to_typed(raw: pd.DataFrame) -> pd.DataFrame:
     """Convert checked strings to typed columns, contract columns first, extra columns after.
 
@@ -208,9 +205,9 @@ def to_typed(raw: pd.DataFrame) -> pd.DataFrame:
         elif k is Kind.ZIP:
             out[col.name] = s.str.slice(0, 5)
         elif k in (Kind.LATITUDE, Kind.LONGITUDE, Kind.RATING, Kind.MONEY):
-            out[col.name] = _money(s).astype("float64")
+            out[col.name] = parse_number(s).astype("float64")
         elif k in (Kind.WHOLE, Kind.YEAR):
-            out[col.name] = _money(s).astype("Int64")
+            out[col.name] = parse_number(s).astype("Int64")
         elif k is Kind.CHOICE:
             out[col.name] = pd.Series(pd.Categorical(s.str.lower().replace("", np.nan),
                                                      categories=list(col.vocabulary)), index=s.index)

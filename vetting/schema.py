@@ -67,21 +67,25 @@ def _matches(pattern: str) -> Callable[[pd.Series], pd.Series]:
     return _blank_or(lambda s: s.str.fullmatch(pattern, case=False).fillna(False).astype(bool))
 
 
-def _numeric(s: pd.Series) -> pd.Series:
-    """Numbers where the text parses (money spellings included), NaN elsewhere."""
-    return pd.to_numeric(s.str.replace(r"[$,\s]", "", regex=True), errors="coerce")
+def parse_number(s: pd.Series) -> pd.Series:
+    """Numbers where the text parses (money spellings like '$1,200' included), NaN elsewhere."""
+    x = pd.to_numeric(s, errors="coerce").astype("float64")
+    spelled = x.isna() & (s.str.contains("$", regex=False) | s.str.contains(",", regex=False))
+    if spelled.any():  # only the few cells written with '$' or thousands commas need cleaning
+        x[spelled] = pd.to_numeric(s[spelled].str.replace(r"[$,\s]", "", regex=True), errors="coerce")
+    return x
 
 
 def _within(lo: float, hi: float) -> Callable[[pd.Series], pd.Series]:
     def ok(s: pd.Series) -> pd.Series:
-        x = _numeric(s)
+        x = parse_number(s)
         return x.isna() | x.between(lo, hi)
 
     return ok
 
 
 def _not_negative(s: pd.Series) -> pd.Series:
-    x = _numeric(s)
+    x = parse_number(s)
     return x.isna() | (x >= 0)
 
 
