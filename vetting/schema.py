@@ -56,7 +56,7 @@ class Rule:
 def _q(value: str) -> str:
     """Quote a cell value for a message, shortened when long."""
     shown = value if len(value) <= 60 else value[:57] + "..."
-    return "'" + shown.replace("'", "\\'") + "'"
+    return f'"{shown}"' if "'" in shown else f"'{shown}'"
 
 
 def _blank_or(pred: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
