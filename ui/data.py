@@ -10,35 +10,47 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from vetting import load_checklist, load_clinics, scored
+from vetting import load_checklist, load_clinics, score
 from vetting.checklist import Checklist
+from vetting.geo import locate, online_geocoder
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "clinics.csv"
 
 
 def data_path() -> Path:
     """The clinics CSV the app serves: $CLINICS_CSV, or the bundled fictional sample."""
-    return Path(os.environ.get("CLINICS_CSV", DEFAULT_DATA))
+    return Path(os.environ.get("CLINICS_CSV") or DEFAULT_DATA)
 
 
 @dataclass(frozen=True)
 class Directory:
-    """What the screens show: scored clinics, or the reasons there are none."""
+    """What the screens show: scored clinics and each criterion's state, or the reasons there are none."""
 
-    clinics: pd.DataFrame
+    clinics: pd.DataFrame  # the clinics with their score summary, index = clinic_id
+    states: pd.DataFrame  # clinics x criteria state codes (vetting.scoring), index = clinic_id
     errors: tuple[str, ...]
     warnings: tuple[str, ...]
     path: str
     is_sample: bool
+
+    def label(self, clinic_id: str) -> str:
+        """'Name, City, ST' for pickers."""
+        row = self.clinics.loc[clinic_id]
+        return f"{row['name']}, {row['city']}, {row['state']}"
 
 
 @st.cache_data(show_spinner="Loading and scoring clinics…", max_entries=4)
 def _load(path: str, mtime_ns: int, today: dt.date) -> Directory:
     """Load, validate and score; keyed on the file's modification time so a save refreshes it."""
     result = load_clinics(path, today=today)
-    clinics = scored(result.frame, today=today) if result.ok else pd.DataFrame()
-    return Directory(clinics, tuple(map(str, result.errors)), tuple(result.warnings), path,
-                     Path(path).resolve() == DEFAULT_DATA)
+    is_sample = Path(path).resolve() == DEFAULT_DATA
+    if not result.ok:
+        empty = pd.DataFrame()
+        return Directory(empty, empty, tuple(map(str, result.errors)), tuple(result.warnings), path, is_sample)
+    scores = score(result.frame, today=today)
+    clinics = result.frame.join(scores.summary.drop(columns="clinic_id")).set_index("clinic_id", drop=False)
+    states = scores.states.set_axis(clinics.index, axis=0)
+    return Directory(clinics, states, (), tuple(result.warnings), path, is_sample)
 
 
 def directory() -> Directory:
@@ -55,3 +67,15 @@ def directory() -> Directory:
 def checklist() -> Checklist:
     """The checklist the scorer uses (read once)."""
     return load_checklist()
+
+
+def online_geocoding_enabled() -> bool:
+    """Online geocoding is opt-in: VETTING_ONLINE_GEOCODER=1 in the environment turns it on."""
+    return os.environ.get("VETTING_ONLINE_GEOCODER", "").strip().lower() in ("1", "true", "yes")
+
+
+@st.cache_data(show_spinner=False, max_entries=1000)
+def find_place(query: str, online: bool) -> tuple[float, float, str] | None:
+    """Resolve a place (offline gazetteer; then, if enabled, Nominatim at 1 request/s, cached on disk)."""
+    lookup = online_geocoder(Path.home() / ".cache" / "vetting" / "geocode.json") if online else None
+    return locate(query, lookup)

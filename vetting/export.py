@@ -24,3 +24,32 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
 def to_csv(frame: pd.DataFrame) -> str:
     """CSV text of `frame` with formula-like cells neutralised (no index)."""
     return neutralise(frame).to_csv(index=False)
+
+
+PRINT_CSS = """
+body { font: 11pt/1.4 system-ui, sans-serif; color: #111; margin: 2em; }
+h1 { font-size: 16pt; margin: 0 0 .2em; } .meta { color: #444; margin-bottom: 1em; }
+table { border-collapse: collapse; width: 100%; } th, td { border: 1px solid #999; padding: 4px 6px;
+vertical-align: top; text-align: left; } th { background: #eee; }
+.note { margin-top: 1.2em; font-size: 9.5pt; color: #333; border-top: 1px solid #999; padding-top: .5em; }
+@media print { body { margin: 0; } a { color: #000; text-decoration: none; } tr { break-inside: avoid; } }
+"""
+
+
+def printable_html(frame: pd.DataFrame, title: str, lines: list[str], footer: str) -> str:
+    """A self-contained printable page: title, context lines, the table, and a footer note.
+
+    Every value is HTML-escaped (nothing from the data is ever markup); the page loads nothing external.
+    """
+    import html
+
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>" for v in row) + "</tr>"
+        for row in frame.astype(object).to_numpy()
+    )
+    meta = "".join(f"<div>{html.escape(line)}</div>" for line in lines)
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{PRINT_CSS}</style></head><body><h1>{html.escape(title)}</h1><div class='meta'>{meta}</div>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            f"<p class='note'>{html.escape(footer)}</p></body></html>")

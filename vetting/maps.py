@@ -1,4 +1,4 @@
-"""Plotly figures of clinics (no Streamlit here): an offline US map coloured by grade."""
+"""Plotly figures of clinics (no Streamlit here): maps coloured by grade and subscore charts."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .checklist import GRADES
+from .checklist import GRADES, Checklist
 
-# Okabe-Ito colours: distinguishable with the common forms of colour blindness.
+# Okabe-Ito colours: distinguishable with the common forms of colour blindness; symbols differ too.
 GRADE_COLOURS = {"A": "#009E73", "B": "#0072B2", "C": "#F0E442", "D": "#E69F00", "F": "#D55E00"}
 GRADE_SYMBOLS = {"A": "circle", "B": "square", "C": "diamond", "D": "triangle-up", "F": "x"}
 OFFLINE_TOPOJSON_CONFIG = {"topojsonURL": "/app/static/", "displaylogo": False}
+CLINIC_ID = 5  # position of clinic_id in each point's customdata, for click-through
 
 
 def plain_text(values: pd.Series) -> np.ndarray:
@@ -26,55 +27,93 @@ def _money(values: pd.Series) -> np.ndarray:
     return np.where(x.notna(), "$" + x.round(0).astype("Int64").astype("string").fillna(""), "not listed")
 
 
-def clinic_map(frame: pd.DataFrame, searched: tuple[float, float, str] | None = None,
-               height: int = 520) -> go.Figure:
-    """A US map of clinics (needs latitude, longitude, name, city, state, grade, score).
+def _custom(part: pd.DataFrame) -> np.ndarray:
+    """Hover fields per clinic: name, place, score, price, distance, clinic_id (escaped text)."""
+    if "distance_km" in part:
+        distance = np.char.add(part["distance_km"].round(0).astype(int).astype(str).to_numpy(dtype=str), " km")
+    else:
+        distance = np.full(len(part), "", dtype=object)
+    return np.column_stack([
+        plain_text(part["name"]),
+        plain_text(part["city"] + ", " + part["state"]),
+        part["score"].round(0).astype("Int64").astype("string").fillna("–").to_numpy(dtype=object),
+        _money(part.get("price_per_session_usd", pd.Series(np.nan, index=part.index))),
+        distance,
+        plain_text(part["clinic_id"]),
+    ])
 
-    Drawn with `scatter_geo` over the bundled topojson (pass OFFLINE_TOPOJSON_CONFIG as the chart's
-    config), so no map tiles are fetched. `searched` marks the place a patient searched from and zooms
-    to the results.
-    """
-    located = frame[frame["latitude"].notna() & frame["longitude"].notna()]
-    fig = go.Figure()
+
+def _traces(located: pd.DataFrame, street: bool) -> list:
     has_distance = "distance_km" in located
+    traces = []
     for rank, grade in reversed(list(enumerate(GRADES))):  # F drawn first, so A sits on top
         part = located[located["grade"] == grade]
         if part.empty:
             continue
-        distance = (np.char.add(part["distance_km"].round(0).astype(int).astype(str).to_numpy(dtype=str), " km")
-                    if has_distance else np.full(len(part), "", dtype=object))
-        custom = np.column_stack([
-            plain_text(part["name"]),
-            plain_text(part["city"] + ", " + part["state"]),
-            part["score"].round(0).astype("Int64").astype("string").fillna("–").to_numpy(dtype=object),
-            _money(part.get("price_per_session_usd", pd.Series(np.nan, index=part.index))),
-            distance,
-        ])
-        fig.add_trace(go.Scattergeo(
-            lat=part["latitude"], lon=part["longitude"], mode="markers", name=f"Grade {grade}",
-            legendrank=rank,
-            customdata=custom,
-            marker=dict(size=9, color=GRADE_COLOURS[grade], symbol=GRADE_SYMBOLS[grade], opacity=0.9,
-                        line=dict(width=0.8, color="#222")),
-            hovertemplate=("<b>%{customdata[0]}</b><br>%{customdata[1]}<br>"
-                           f"Grade {grade} · score %{{customdata[2]}}/100<br>"
-                           "Session price: %{customdata[3]}"
-                           + ("<br>Distance: %{customdata[4]}" if has_distance else "")
-                           + "<extra></extra>"),
-        ))
+        hover = ("<b>%{customdata[0]}</b><br>%{customdata[1]}<br>"
+                 f"Grade {grade} · score %{{customdata[2]}}/100<br>Session price: %{{customdata[3]}}"
+                 + ("<br>Distance: %{customdata[4]}" if has_distance else "") + "<extra></extra>")
+        common = dict(lat=part["latitude"], lon=part["longitude"], mode="markers", name=f"Grade {grade}",
+                      legendrank=rank, customdata=_custom(part), hovertemplate=hover)
+        if street:
+            traces.append(go.Scattermap(**common, marker=dict(size=12, color=GRADE_COLOURS[grade])))
+        else:
+            traces.append(go.Scattergeo(**common, marker=dict(
+                size=10, color=GRADE_COLOURS[grade], symbol=GRADE_SYMBOLS[grade], opacity=0.9,
+                line=dict(width=0.8, color="#222"))))
+    return traces
+
+
+def clinic_map(frame: pd.DataFrame, searched: tuple[float, float, str] | None = None, street: bool = False,
+               height: int = 520) -> go.Figure:
+    """A map of clinics (needs clinic_id, latitude, longitude, name, city, state, grade, score).
+
+    Default: `scatter_geo` over the bundled US outline (pass OFFLINE_TOPOJSON_CONFIG as the chart's
+    config), so nothing is fetched from a third party. `street=True` draws OpenStreetMap tiles instead,
+    which the browser loads from the internet. `searched` marks the searched place and zooms to the results.
+    """
+    located = frame[frame["latitude"].notna() & frame["longitude"].notna()]
+    fig = go.Figure(_traces(located, street))
     if searched is not None:
         lat, lon, label = searched
-        fig.add_trace(go.Scattergeo(
-            lat=[lat], lon=[lon], mode="markers", name="Your search",
-            marker=dict(size=14, color="#000", symbol="star", line=dict(width=1, color="#fff")),
-            hovertemplate=f"Searched: {html.escape(label)}<extra></extra>",
-        ))
-    fig.update_geos(scope="usa", projection_type="albers usa", resolution=50, showland=True,
-                    landcolor="#f2f2ee", subunitcolor="#b8b8b8", countrycolor="#888", showlakes=False,
-                    bgcolor="rgba(0,0,0,0)")
-    if searched is not None and len(located):
-        fig.update_geos(fitbounds="locations")
+        star = dict(lat=[lat], lon=[lon], mode="markers", name="Your search",
+                    hovertemplate=f"Searched: {html.escape(label)}<extra></extra>")
+        fig.add_trace(go.Scattermap(**star, marker=dict(size=16, color="#000")) if street else
+                      go.Scattergeo(**star, marker=dict(size=15, color="#000", symbol="star",
+                                                        line=dict(width=1, color="#fff"))))
+    lats = pd.concat([located["latitude"], pd.Series([searched[0]] if searched else [], dtype=float)])
+    lons = pd.concat([located["longitude"], pd.Series([searched[1]] if searched else [], dtype=float)])
+    if street:
+        span = max(float(lats.max() - lats.min()), float(lons.max() - lons.min()), 0.05) if len(lats) else 40
+        zoom = float(np.clip(np.log2(360 / span) - 1, 2.5, 12)) if searched else 3.0
+        center = dict(lat=float(lats.mean()), lon=float(lons.mean())) if len(lats) else dict(lat=39, lon=-98)
+        fig.update_layout(map=dict(style="open-street-map", center=center, zoom=zoom))
+    else:
+        fig.update_geos(scope="usa", projection_type="albers usa", resolution=50, showland=True,
+                        landcolor="#f2f2ee", subunitcolor="#b8b8b8", countrycolor="#888", showlakes=False,
+                        bgcolor="rgba(0,0,0,0)")
+        if searched is not None and len(lats):  # zoom to the results: albers usa zooms by scale and centre
+            lat_span = float(lats.max() - lats.min()) + 0.6
+            lon_span = float(lons.max() - lons.min()) + 0.8
+            fig.update_geos(projection_scale=float(np.clip(0.45 * min(58 / lon_span, 26 / lat_span), 1, 40)),
+                            center=dict(lat=float(lats.mean()), lon=float(lons.mean())))
     fig.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0), legend_title_text="Grade",
-                      legend=dict(orientation="h", yanchor="bottom", y=0.0, xanchor="left", x=0.0),
-                      uirevision="clinic-map")
+                      legend=dict(orientation="h", yanchor="bottom", y=0.0, xanchor="left", x=0.0,
+                                  bgcolor="rgba(255,255,255,0.8)"),
+                      uirevision=str(searched), clickmode="event+select")
+    return fig
+
+
+def subscore_chart(frame: pd.DataFrame, names: list[str], checklist: Checklist) -> go.Figure:
+    """Grouped bars of category subscores (0-100), one colour per clinic; `frame` rows in `names` order."""
+    cats = list(checklist.categories)
+    palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7"]
+    fig = go.Figure()
+    subscores = frame[[f"subscore_{c}" for c in cats]].to_numpy()
+    for i, name in enumerate(names):
+        fig.add_trace(go.Bar(x=[checklist.categories[c] for c in cats], y=subscores[i], name=html.escape(name),
+                             marker_color=palette[i % len(palette)],
+                             hovertemplate="%{x}: %{y:.0f}/100<extra>" + html.escape(name) + "</extra>"))
+    fig.update_layout(barmode="group", yaxis=dict(range=[0, 100], title="Subscore (0-100)"), height=380,
+                      margin=dict(l=0, r=0, t=10, b=0), legend=dict(orientation="h", y=-0.2))
     return fig

@@ -1,0 +1,110 @@
+"""Find clinics: where you are, what you need; results on a map and in a table, ranked and explained."""
+
+import datetime as dt
+
+import streamlit as st
+
+from ui.boot import through_dashboard
+from ui.data import directory, find_place, online_geocoding_enabled
+from ui.notices import data_errors
+from ui.tables import results_table
+from vetting.checklist import GRADES
+from vetting.contract import CONDITIONS, ROUTE_LABELS, ROUTES
+from vetting.export import printable_html, to_csv
+from vetting.maps import CLINIC_ID, OFFLINE_TOPOJSON_CONFIG, clinic_map
+from vetting.search import SORTS, PatientQuery, describe, search
+
+through_dashboard()
+
+RADII = [10, 25, 50, 80, 120, 200, 400]
+PRICES = ["any", 300, 400, 500, 600, 700, 800, 1000, 1500]
+URL = "query-params"
+
+st.title("Find a ketamine therapy clinic")
+st.caption("Every clinic is scored against a published safety checklist. Search near you, then open a "
+           "clinic to see why it scored as it did.")
+
+data = directory()
+if data.errors:
+    data_errors(data.errors, data.path)
+    st.stop()
+
+online = online_geocoding_enabled()
+controls, results = st.columns([1, 2.6], gap="large")
+with controls:
+    near = st.text_input(
+        "Where", key="near", bind=URL, placeholder="ZIP or City, ST" + (" or address" if online else ""),
+        help="A 5-digit ZIP (80903), a city and state (Colorado Springs, CO) or coordinates (38.83,-104.82)."
+             + (" Addresses are looked up online (OpenStreetMap)." if online else " Looked up on this server; "
+                "your location is not sent anywhere."),
+    ).strip()
+    radius = st.select_slider("Within (km)", RADII, value=80, key="radius", bind=URL,
+                              help="80 km is roughly an hour's drive.", disabled=not near)
+    sort = st.selectbox("Sort by", list(SORTS), format_func=SORTS.get, key="sort", bind=URL)
+    with st.expander("What you need", expanded=True):
+        routes = st.pills("Treatment route", ROUTES, format_func=ROUTE_LABELS.get, selection_mode="multi",
+                          key="route", bind=URL, help="Show clinics offering any of these.")
+        conditions = st.multiselect("Condition", CONDITIONS, key="condition", bind=URL,
+                                    format_func=lambda c: c.replace("_", " ").capitalize(),
+                                    help="Show clinics that list any of these conditions.")
+        max_price = st.select_slider("Max price per session", PRICES, value="any", key="max_price", bind=URL,
+                                     format_func=lambda p: p if p == "any" else f"${p:,}")
+        insurance = st.toggle("Accepts insurance", key="insurance", bind=URL)
+        financing = st.toggle("Offers financing", key="financing", bind=URL)
+        new_patients = st.toggle("Accepting new patients", key="new_patients", bind=URL)
+    with st.expander("Safety and freshness", expanded=True):
+        min_grade = st.select_slider("Minimum grade", list(reversed(GRADES)), value="F", key="min_grade",
+                                     bind=URL, help="F shows every grade.")
+        hide_red = st.toggle("Hide clinics with a red flag", value=True, key="hide_red", bind=URL,
+                             help="A red flag: the clinic's record says no to a critical safety criterion.")
+        hide_stale = st.toggle("Hide records not verified in the last 12 months", key="hide_stale", bind=URL)
+    street = st.toggle("Street map (loads map tiles from OpenStreetMap over the internet)", key="street",
+                       bind=URL, help="Off: the built-in outline map, which sends nothing to anyone.")
+
+place = find_place(near, online) if near else None
+if near and place is None:
+    results.warning(f"We could not find “{near}”. Try a 5-digit ZIP or “City, ST”"
+                    + ("." if online else " (street addresses need online lookup, which is off)."))
+query = PatientQuery(
+    origin=(place[0], place[1]) if place else None, radius_km=float(radius) if place else None,
+    routes=tuple(routes or ()), conditions=tuple(conditions or ()),
+    max_price=None if max_price == "any" else float(max_price), insurance=insurance, financing=financing,
+    new_patients=new_patients, min_grade=min_grade, hide_red_flags=hide_red, hide_stale=hide_stale,
+    sort=sort if place or sort != "distance" else "score",
+)
+found = search(data.clinics, query, dt.date.today())
+
+with results:
+    st.markdown(f"**{describe(found, place[2] if place else None, radius if place else None)}**")
+    if place is None and sort == "distance":
+        st.caption("Enter a location to sort by distance; sorted by score meanwhile.")
+    chart = st.plotly_chart(
+        clinic_map(found.clinics, searched=place, street=street), key="map", on_select="rerun",
+        selection_mode="points", config=OFFLINE_TOPOJSON_CONFIG if not street else {"displaylogo": False})
+    picked = [p["customdata"][CLINIC_ID] for p in (chart.selection.points if chart else [])
+              if p.get("customdata")]
+    st.caption("Select a clinic on the map or in the table to see why it scored as it did.")
+    table = results_table(found.clinics, key="results")
+    rows = table.selection.rows if table else []
+    if rows:
+        picked = [found.clinics.index[rows[0]]]
+    if picked:
+        st.switch_page("pages/clinic.py", query_params={"clinic": picked[0], **({"near": near} if near else {})})
+
+    shortlist = found.clinics.head(50)
+    export = shortlist[["clinic_id", "name", "street_address", "city", "state", "zip", "phone", "website",
+                        "grade", "score", "red_flags", "unverified", "price_per_session_usd", "last_verified"]
+                       + (["distance_km"] if "distance_km" in shortlist else [])]
+    left, right = st.columns(2)
+    left.download_button("Download results (CSV)", to_csv(export), "clinics.csv", "text/csv",
+                         help="The first 50 results, safe to open in a spreadsheet.", width="stretch")
+    context = [describe(found, place[2] if place else None, radius if place else None),
+               f"Sorted by: {SORTS[query.sort].lower()}", f"Printed {dt.date.today():%Y-%m-%d}",
+               "Sample data: fictional clinics" if data.is_sample else ""]
+    right.download_button(
+        "Printable list (HTML)",
+        printable_html(export.drop(columns=["clinic_id", "red_flags", "unverified"]), "Ketamine clinic shortlist",
+                       [c for c in context if c], "Not medical advice. Grades reflect only what the data records "
+                       "against the checklist; 'not verified' means unknown, not 'no'. Ask each clinic, and "
+                       "talk to your doctor."),
+        "clinic-shortlist.html", "text/html", width="stretch")

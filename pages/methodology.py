@@ -1,0 +1,68 @@
+"""Methodology: the checklist the scores come from, its weights, grading rules and sources."""
+
+import streamlit as st
+
+from ui.boot import through_dashboard
+from ui.data import checklist
+from ui.notices import NOT_MEDICAL_ADVICE
+
+through_dashboard()
+
+rules = checklist()
+g = rules.grading
+t = g.thresholds
+
+st.title("How clinics are scored")
+st.info(NOT_MEDICAL_ADVICE, icon=":material/info:")
+
+st.markdown(f"""
+Each clinic is checked against the **{len(rules.criteria)} criteria** below (checklist version {rules.version}).
+Every criterion reads one fact from the clinic's record and is **met**, **not met**, **not verified** or
+**not applicable**.
+
+- **Score** = 100 × (weights of the criteria met) ÷ (weights of the criteria that apply). A clinic that meets
+  every criterion that applies to it scores 100.
+- **Grade**: A at {t['A']:g} and above, B at {t['B']:g}, C at {t['C']:g}, D at {t['D']:g}, F below.
+- **Red flag**: a *critical* criterion answered **no**. The grade is then {g.red_flag_grade}, whatever the score.
+- **Not verified**: the record does not say whether a criterion is met. In the score it counts like “not met”
+  (a clinic earns points only for what is confirmed), but it is **never reported as “no”**. If a *critical*
+  criterion is not verified, the grade is at most {g.unverified_grade_cap}: ask the clinic.
+- **Not applicable**: e.g. REMS certification only matters where esketamine (Spravato) is offered; such
+  criteria leave the score unchanged.
+- **Data complete** = the share of applicable criteria whose answer is known.
+- **Price, insurance, routes, conditions and distance are not quality**: they are shown, filtered and sorted
+  on, never folded into the score.
+- Records older than {g.stale_after_days} days since they were last verified are marked as such.
+""")
+
+st.subheader("The checklist", anchor=False)
+table = rules.table()
+st.dataframe(
+    table, hide_index=True, width="stretch",
+    column_order=["category", "criterion", "weight", "critical", "applies", "what it means", "sources"],
+    column_config={
+        "criterion": st.column_config.TextColumn("Criterion", width="medium"),
+        "weight": st.column_config.NumberColumn("Weight", width="small"),
+        "critical": st.column_config.CheckboxColumn("Critical", width="small"),
+        "what it means": st.column_config.TextColumn("What it means", width="large"),
+        "sources": st.column_config.TextColumn("Sources", width="large"),
+    },
+)
+st.caption("Rendered from vetting/checklist.toml, the same file the scorer reads.")
+
+st.subheader("Sources", anchor=False)
+kinds = {"seed": "Articles this directory is built from", "guidance": "Professional guidance",
+         "regulation": "Regulation and labelling"}
+for kind, heading in kinds.items():
+    st.markdown(f"**{heading}**")
+    st.markdown("\n".join(f"- {s.title}" + (f" (`{s.file}`)" if s.file else "")
+                          for s in rules.sources.values() if s.kind == kind))
+
+st.subheader("Facts worth knowing", anchor=False)
+st.markdown("""
+- A common IV protocol is 0.5 mg/kg over 40 minutes (APA consensus statement, 2017); an induction series is
+  often about 6 sessions.
+- IV sessions commonly cost about $400–$800 in the US. IV, IM and oral ketamine are off-label and usually not
+  covered by insurance; esketamine (Spravato) is usually covered with prior authorisation.
+- Spravato must be given in a REMS-certified setting with at least 2 hours of observation after each dose.
+""")

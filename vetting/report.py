@@ -1,0 +1,51 @@
+"""Explaining scores: one clinic's checklist, the questions to ask it, and side-by-side comparisons."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .checklist import Checklist
+from .scoring import NOT_MET, UNKNOWN, state_labels
+
+STATE_ICONS = {"met": "✓ met", "not met": "✗ not met", "not verified": "? not verified",
+               "not applicable": "– not applicable"}
+
+
+def criteria_report(states: pd.Series, checklist: Checklist) -> pd.DataFrame:
+    """Every criterion for one clinic (a row of Scores.states): its state, meaning and sources."""
+    labels = state_labels(states.to_frame().T).iloc[0]
+    return pd.DataFrame([{
+        "category": checklist.categories[c.category],
+        "criterion": c.label,
+        "critical": c.critical,
+        "weight": c.weight,
+        "state": labels[c.id],
+        "what it means": c.explanation,
+        "sources": "; ".join(checklist.cite(r) for r in c.sources),
+    } for c in checklist.criteria], index=pd.Index(checklist.ids, name="id"))
+
+
+def questions_to_ask(states: pd.Series, checklist: Checklist) -> list[str]:
+    """Questions for the criteria this clinic's record leaves unknown, critical ones first."""
+    unknown = [c for c in checklist.criteria if states[c.id] == UNKNOWN]
+    unknown.sort(key=lambda c: (not c.critical, -c.weight))
+    return [c.question for c in unknown]
+
+
+def red_flag_sentences(states: pd.Series, checklist: Checklist) -> list[str]:
+    """Plain sentences for the critical criteria this clinic answers no."""
+    return [f"The clinic's record says no to: {c.label.lower()}." for c in checklist.criteria
+            if c.critical and states[c.id] == NOT_MET]
+
+
+def compare_table(states: pd.DataFrame, names: list[str], checklist: Checklist) -> pd.DataFrame:
+    """Criteria x clinics, each cell a state word; `differs` marks criteria where the clinics disagree.
+
+    `states` holds the chosen clinics' rows of Scores.states, in the order of `names`.
+    """
+    labels = state_labels(states)
+    table = pd.DataFrame(labels.to_numpy().T, index=pd.Index(states.columns, name="id"), columns=names)
+    table.insert(0, "criterion", [checklist[c].label for c in states.columns])
+    table.insert(1, "critical", [checklist[c].critical for c in states.columns])
+    table["differs"] = labels.nunique(axis=0).to_numpy() > 1
+    return table

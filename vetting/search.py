@@ -1,0 +1,135 @@
+"""A patient's search: where, what they need, how to sort; with counts that explain what was hidden."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .checklist import GRADES
+from .filters import list_contains, with_distance
+
+SORTS = {
+    "score": "Best score",
+    "distance": "Nearest",
+    "price": "Lowest price",
+    "value": "Best value (score per dollar)",
+}
+STALE_AFTER_DAYS = 365
+
+
+@dataclass(frozen=True)
+class PatientQuery:
+    """What a patient asks for. Empty tuples and None mean "no constraint"."""
+
+    origin: tuple[float, float] | None = None
+    radius_km: float | None = None
+    routes: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+    max_price: float | None = None
+    insurance: bool = False
+    financing: bool = False
+    new_patients: bool = False
+    min_grade: str = "F"
+    hide_red_flags: bool = True
+    hide_stale: bool = False
+    sort: str = "score"
+
+
+@dataclass
+class SearchResult:
+    """Clinics shown, in order, and how many of the clinics in the area each filter hid."""
+
+    clinics: pd.DataFrame
+    in_area: int
+    hidden: int
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+def is_stale(last_verified: pd.Series, today: dt.date, days: int = STALE_AFTER_DAYS) -> np.ndarray:
+    """Rows whose last verification is more than `days` before `today`."""
+    return (pd.Timestamp(today) - last_verified).dt.days.to_numpy() > days
+
+
+def value_per_100_dollars(score: pd.Series, price: pd.Series) -> pd.Series:
+    """Score points per $100 of a session; NaN where the price is unknown or zero."""
+    p = pd.to_numeric(price, errors="coerce")
+    return (100 * score / p.where(p > 0)).round(1)
+
+
+def _filters(frame: pd.DataFrame, q: PatientQuery, today: dt.date) -> dict[str, np.ndarray]:
+    """Each active filter as (reason -> mask of clinics it hides)."""
+    hide: dict[str, np.ndarray] = {}
+    if q.hide_red_flags:
+        hide["with a red flag"] = (frame["n_red_flags"] > 0).to_numpy()
+    if q.min_grade != "F":
+        worst = GRADES.index(q.min_grade)
+        hide[f"graded below {q.min_grade}"] = frame["grade"].map(GRADES.index).to_numpy() > worst
+    if q.routes:
+        offered = np.zeros(len(frame), dtype=bool)
+        for r in q.routes:
+            offered |= list_contains(frame["routes"], r)
+        hide["not offering your treatment route"] = ~offered
+    if q.conditions:
+        treated = np.zeros(len(frame), dtype=bool)
+        for c in q.conditions:
+            treated |= list_contains(frame["conditions"], c)
+        hide["not listing your condition"] = ~treated
+    if q.max_price is not None:
+        price = frame["price_per_session_usd"].to_numpy(dtype=float)
+        hide[f"over ${q.max_price:,.0f}"] = price > q.max_price
+        hide["without a listed price"] = np.isnan(price)
+    for flag, column, reason in ((q.insurance, "accepts_insurance", "not confirmed to take insurance"),
+                                 (q.financing, "financing_available", "not confirmed to offer financing"),
+                                 (q.new_patients, "accepting_new_patients", "not confirmed to take new patients")):
+        if flag:
+            hide[reason] = ~frame[column].fillna(False).to_numpy(dtype=bool)
+    if q.hide_stale:
+        hide["not verified in the last 12 months"] = is_stale(frame["last_verified"], today)
+    return hide
+
+
+def search(clinics: pd.DataFrame, q: PatientQuery, today: dt.date | None = None) -> SearchResult:
+    """Apply a patient's query to scored clinics (see vetting.scoring.scored)."""
+    today = today or dt.date.today()
+    frame = clinics
+    if q.origin is not None:
+        frame = with_distance(frame, *q.origin)
+        if q.radius_km is not None:
+            frame = frame[frame["distance_km"] <= q.radius_km]
+    hide = _filters(frame, q, today)
+    hidden_any = np.zeros(len(frame), dtype=bool)
+    for mask in hide.values():
+        hidden_any |= mask
+    shown = frame[~hidden_any]
+    shown = shown.assign(value=value_per_100_dollars(shown["score"], shown["price_per_session_usd"]))
+    reasons = {reason: int(mask.sum()) for reason, mask in hide.items() if mask.any()}
+    return SearchResult(sort_results(shown, q.sort), len(frame), int(hidden_any.sum()), reasons)
+
+
+def sort_results(frame: pd.DataFrame, how: str) -> pd.DataFrame:
+    """Order results: by score, distance, price or value; ties go to the higher score, then the name."""
+    if how not in SORTS:
+        raise ValueError(f"unknown sort {how!r}: use one of {', '.join(SORTS)}")
+    keys = {"score": ["score"], "distance": ["distance_km", "score"], "price": ["price_per_session_usd", "score"],
+            "value": ["value", "score"]}[how]
+    ascending = {"score": [False], "distance": [True, False], "price": [True, False], "value": [False, False]}[how]
+    if "distance_km" not in frame and how == "distance":
+        keys, ascending = ["score"], [False]
+    return frame.sort_values(keys + ["name"], ascending=ascending + [True], na_position="last", kind="stable")
+
+
+def describe(result: SearchResult, place: str | None, radius_km: float | None) -> str:
+    """'23 clinics within 80 km of Denver, CO; 5 hidden by your filters (3 with a red flag, ...); 18 shown.'"""
+    where = f"within {radius_km:g} km of {place}" if place and radius_km else "in the directory"
+    n = result.in_area
+    text = f"{n} clinic{'s' if n != 1 else ''} {where}"
+    if result.hidden:
+        detail = ", ".join(f"{count} {reason}" for reason, count in
+                           sorted(result.reasons.items(), key=lambda kv: -kv[1]))
+        overlap = "; some for more than one reason" if sum(result.reasons.values()) > result.hidden else ""
+        text += f"; {result.hidden} hidden by your filters ({detail}{overlap})"
+    shown = len(result.clinics)
+    return text + f"; {shown} shown."
