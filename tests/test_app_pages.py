@@ -1,0 +1,212 @@
+"""AppTest: each screen renders, each filter changes the results as a patient would expect, views round-trip."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from vetting.search import SORTS
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def app(monkeypatch=None, data: Path | None = None, page: str | None = None, **params) -> AppTest:
+    if data is not None:
+        monkeypatch.setenv("CLINICS_CSV", str(data))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    if page:
+        at.switch_page(page)
+    return at.run()
+
+
+def count_line(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if " clinic" in m.value and ("within" in m.value or "directory" in m.value))
+
+
+def numbers(at: AppTest) -> tuple[int, int]:
+    """(clinics in the area, clinics shown) from the count line."""
+    text = count_line(at)
+    return int(re.match(r"\*\*(\d+) clinic", text).group(1)), int(re.search(r"(\d+) shown", text).group(1))
+
+
+def table(at: AppTest):
+    return at.dataframe[0].value
+
+
+def test_find_page_defaults_whole_country_ranked_red_flags_hidden():
+    at = app()
+    assert not at.exception
+    assert at.title[0].value == "Find a ketamine therapy clinic"
+    area, shown = numbers(at)
+    assert area == 320 and shown < area
+    assert "with a red flag" in count_line(at)
+    t = table(at)
+    assert len(t) == shown and (t["n_red_flags"] == 0).all()
+    assert t["score"].is_monotonic_decreasing
+    assert at.get("plotly_chart")
+    sidebar = " ".join(c.value for c in at.sidebar.caption)
+    assert "Not medical advice" in sidebar and "fictional" in sidebar
+
+
+def test_red_flag_clinics_shown_when_asked():
+    at = app()
+    _, hidden_by_default = numbers(at)
+    at.toggle(key="hide_red").set_value(False).run()
+    area, shown = numbers(at)
+    assert shown == area > hidden_by_default
+    assert (table(at)["n_red_flags"] > 0).any()
+
+
+def test_search_by_zip_limits_to_radius_and_adds_distance():
+    at = app(near="80903")
+    assert "within 80 km of Colorado Springs, CO 80903" in count_line(at)
+    t = table(at)
+    assert len(t) > 0 and (t["distance_km"] <= 80).all()
+    at.select_slider(key="radius").set_value(200).run()
+    assert numbers(at)[0] >= len(t)
+    assert (table(at)["distance_km"] <= 200).all()
+
+
+def test_unknown_place_says_so():
+    at = app(near="Atlantis, ZZ")
+    assert not at.exception
+    assert "could not find" in at.warning[0].value
+
+
+@pytest.mark.parametrize(("sort", "column", "ascending"), [
+    ("score", "score", False), ("distance", "distance_km", True), ("price", "price_per_session_usd", True),
+    ("value", "value", False)])
+def test_sorts(sort, column, ascending):
+    at = app(near="Denver, CO", radius="400", sort=SORTS[sort])  # bound widgets carry their labels in the URL
+    values = table(at)[column].dropna()
+    assert len(values) > 3
+    assert values.is_monotonic_increasing if ascending else values.is_monotonic_decreasing
+
+
+def test_route_and_condition_filters():
+    at = app()
+    at.pills(key="route").set_value(["intranasal"]).run()
+    t = table(at)
+    assert len(t) > 0 and t["routes"].astype(str).str.contains("intranasal").all()
+    assert "not offering your treatment route" in count_line(at)
+    at.multiselect(key="condition").set_value(["ocd"]).run()
+    t2 = table(at)
+    assert 0 < len(t2) < len(t) and t2["conditions"].astype(str).str.contains("ocd").all()
+
+
+def test_price_insurance_financing_new_patients_filters():
+    at = app()
+    base = len(table(at))
+    at.select_slider(key="max_price").set_value(500).run()
+    t = table(at)
+    assert 0 < len(t) < base and (t["price_per_session_usd"] <= 500).all()
+    for key, column in (("insurance", "accepts_insurance"), ("financing", "financing_available"),
+                        ("new_patients", "accepting_new_patients")):
+        fresh = app()
+        fresh.toggle(key=key).set_value(True).run()
+        assert fresh.toggle(key=key).value
+        t = table(fresh)
+        assert 0 < len(t) < base and t[column].eq(True).all()
+
+
+def test_minimum_grade_and_stale_filters():
+    at = app(min_grade="B")
+    assert set(table(at)["grade"]) <= {"A", "B"}
+    at = app()
+    base = len(table(at))
+    at.toggle(key="hide_stale").set_value(True).run()
+    assert len(table(at)) < base
+    assert "not verified in the last 12 months" in count_line(at)
+
+
+def test_url_round_trips_the_view():
+    params = {"near": "Colorado Springs, CO", "radius": "120", "sort": SORTS["price"], "min_grade": "C"}
+    at = app(**params)
+    assert at.text_input(key="near").value == "Colorado Springs, CO"
+    assert at.select_slider(key="radius").value == 120
+    assert at.selectbox(key="sort").value == "price"
+    assert at.select_slider(key="min_grade").value == "C"
+    # The same URL opened again shows the same clinics in the same order (widget -> URL is a browser test).
+    assert list(table(app(**params)).index) == list(table(at).index)
+    assert (table(at)["grade"].isin(["A", "B", "C"])).all()
+    assert table(at)["price_per_session_usd"].dropna().is_monotonic_increasing
+
+
+def test_clinic_details_page():
+    at = app(page="pages/clinic.py", clinic="kc-000005", near="80903")
+    assert not at.exception
+    assert at.title[0].value == "Firefly Ketamine Infusion Health"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Grade"] in "ABCDF" and "/ 100" in metrics["Score"]
+    assert any(label.startswith("From Colorado Springs") for label in metrics)
+    criteria = at.dataframe[1].value
+    assert len(criteria) == 28 and set(criteria["state"]) <= {"✓ met", "✗ not met", "? not verified",
+                                                                "– not applicable"}
+    assert criteria["sources"].str.len().min() > 0
+
+
+def test_clinic_with_red_flag_says_so_first():
+    at = app()
+    at.toggle(key="hide_red").set_value(False).run()
+    flagged = table(at).query("n_red_flags > 0").index[0]
+    details = app(page="pages/clinic.py", clinic=flagged)
+    assert "Red flag" in details.error[0].value
+
+
+def test_questions_for_unverified_criteria():
+    at = app()
+    t = table(at)
+    with_unknown = t[t["completeness"] < 1].index[0]
+    details = app(page="pages/clinic.py", clinic=with_unknown)
+    assert any(h.value == "Questions to ask this clinic" for h in details.subheader)
+
+
+def test_clinic_page_without_a_clinic_asks_for_one():
+    at = app(page="pages/clinic.py")
+    assert not at.exception and at.title[0].value == "Clinic details"
+    assert "Choose a clinic" in at.info[0].value
+
+
+def test_compare_page():
+    at = app(page="pages/compare.py", compare=["kc-000005", "kc-000010"])
+    assert not at.exception
+    facts = at.dataframe[0].value
+    assert len(facts) == 2
+    side = at.dataframe[1].value
+    assert "differs" in side.data.columns if hasattr(side, "data") else True
+    assert at.get("plotly_chart")
+
+
+def test_compare_needs_two():
+    at = app(page="pages/compare.py", compare=["kc-000005"])
+    assert "at least two" in at.info[0].value
+
+
+def test_methodology_renders_the_checklist_file():
+    at = app(page="pages/methodology.py")
+    assert not at.exception
+    assert at.title[0].value == "How clinics are scored"
+    assert len(at.dataframe[0].value) == 28
+    assert "Not medical advice" in at.info[0].value
+
+
+def test_other_data_file_has_no_sample_notice(monkeypatch):
+    at = app(monkeypatch, CORPUS / "valid.csv")
+    assert not at.exception
+    assert numbers(at)[0] == 3
+    assert "fictional" not in " ".join(c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.parametrize("name", ["many_problems.csv", "latin1.csv"])
+@pytest.mark.parametrize("page", [None, "pages/clinic.py", "pages/compare.py"])
+def test_bad_file_shows_its_problems_not_a_traceback(monkeypatch, name, page):
+    at = app(monkeypatch, CORPUS / name, page=page)
+    assert not at.exception
+    assert "has problems" in at.error[0].value
+    assert at.code[0].value.startswith(("row ", "The file"))
