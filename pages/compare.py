@@ -51,7 +51,8 @@ facts = pd.DataFrame({
     "Consultation": picked["consultation_fee_usd"].to_numpy(),
 })
 if place is not None:
-    facts[f"km from {place[2]}"] = np.round(distance_km(picked["latitude"], picked["longitude"], place[0], place[1]))
+    facts.insert(2, f"km from {place[2]}",
+                 np.round(distance_km(picked["latitude"], picked["longitude"], place[0], place[1])))
 st.dataframe(facts, hide_index=True, width="stretch", column_config={
     "Score": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f"),
     "Session": st.column_config.NumberColumn(format="$%d"), "Series": st.column_config.NumberColumn(format="$%d"),

@@ -26,7 +26,8 @@ def app(monkeypatch=None, data: Path | None = None, page: str | None = None, **p
 
 
 def count_line(at: AppTest) -> str:
-    return next(m.value for m in at.markdown if " clinic" in m.value and ("within" in m.value or "directory" in m.value))
+    return next(m.value for m in at.markdown
+                if " clinic" in m.value and ("within" in m.value or "directory" in m.value))
 
 
 def numbers(at: AppTest) -> tuple[int, int]:

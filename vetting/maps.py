@@ -112,7 +112,8 @@ def subscore_chart(frame: pd.DataFrame, names: list[str], checklist: Checklist) 
     subscores = frame[[f"subscore_{c}" for c in cats]].to_numpy()
     for i, name in enumerate(names):
         fig.add_trace(go.Bar(x=[checklist.categories[c] for c in cats], y=subscores[i], name=html.escape(name),
-                             marker_color=palette[i % len(palette)],
+                             marker_color=palette[i % len(palette)], texttemplate="%{y:.0f}",
+                             textposition="outside",
                              hovertemplate="%{x}: %{y:.0f}/100<extra>" + html.escape(name) + "</extra>"))
     fig.update_layout(barmode="group", yaxis=dict(range=[0, 100], title="Subscore (0-100)"), height=380,
                       margin=dict(l=0, r=0, t=10, b=0), legend=dict(orientation="h", y=-0.2))
