@@ -106,19 +106,14 @@ for col, (cat, name) in zip(st.columns(len(rules.categories)), rules.categories.
     col.metric(name, "n/a" if pd.isna(sub) else f"{sub:.0f}")
 report = criteria_report(states, rules)
 report["state"] = report["state"].map(STATE_ICONS)
-st.dataframe(
-    report, hide_index=True, width="stretch",
-    column_order=["state", "criterion", "critical", "weight", "category", "what it means", "sources"],
-    column_config={
-        "state": st.column_config.TextColumn("This clinic", width="small"),
-        "criterion": st.column_config.TextColumn("Criterion", width="medium"),
-        "critical": st.column_config.CheckboxColumn("Critical", width="small"),
-        "weight": st.column_config.NumberColumn("Weight", width="small"),
-        "category": st.column_config.TextColumn("Category"),
-        "what it means": st.column_config.TextColumn("What it means", width="large"),
-        "sources": st.column_config.TextColumn("Sources", width="large"),
-    },
-)
+report["critical"] = report["critical"].map({True: "critical", False: ""})
+report["weight"] = report["weight"].map("{:g}".format)
+for category, rows in report.groupby("category", sort=False):
+    with st.expander(f"{category}: " + ", ".join(f"{n} {s.split(' ', 1)[1]}" for s, n in
+                                                  rows["state"].value_counts().items()), expanded=True):
+        st.table(rows.set_index("criterion").rename_axis("Criterion")[["state", "critical", "weight", "what it means", "sources"]]
+                 .rename(columns={"state": "This clinic", "critical": "Critical", "weight": "Weight",
+                                  "what it means": "What it means", "sources": "Sources"}))
 st.caption("Not verified means the data does not say: it counts like not met in the score but is never "
            "reported as no. Not applicable criteria (e.g. REMS without esketamine) do not count at all.")
 

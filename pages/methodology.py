@@ -36,19 +36,15 @@ Every criterion reads one fact from the clinic's record and is **met**, **not me
 """)
 
 st.subheader("The checklist", anchor=False)
+st.caption("Rendered from vetting/checklist.toml, the same file the scorer reads. Weights are relative: a "
+           "criterion of weight 5 counts five times one of weight 1.")
 table = rules.table()
-st.dataframe(
-    table, hide_index=True, width="stretch",
-    column_order=["category", "criterion", "weight", "critical", "applies", "what it means", "sources"],
-    column_config={
-        "criterion": st.column_config.TextColumn("Criterion", width="medium"),
-        "weight": st.column_config.NumberColumn("Weight", width="small"),
-        "critical": st.column_config.CheckboxColumn("Critical", width="small"),
-        "what it means": st.column_config.TextColumn("What it means", width="large"),
-        "sources": st.column_config.TextColumn("Sources", width="large"),
-    },
-)
-st.caption("Rendered from vetting/checklist.toml, the same file the scorer reads.")
+for category, rows in table.groupby("category", sort=False):
+    st.markdown(f"**{category}**")
+    st.table(rows.assign(critical=rows["critical"].map({True: "critical", False: ""}),
+                         weight=rows["weight"].map("{:g}".format))
+             .set_index("criterion").rename_axis("Criterion")[["weight", "critical", "applies", "what it means", "sources"]]
+             .rename(columns=str.capitalize))
 
 st.subheader("Sources", anchor=False)
 kinds = {"seed": "Articles this directory is built from", "guidance": "Professional guidance",
