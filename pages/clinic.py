@@ -111,7 +111,8 @@ report["weight"] = report["weight"].map("{:g}".format)
 for category, rows in report.groupby("category", sort=False):
     with st.expander(f"{category}: " + ", ".join(f"{n} {s.split(' ', 1)[1]}" for s, n in
                                                   rows["state"].value_counts().items()), expanded=True):
-        st.table(rows.set_index("criterion").rename_axis("Criterion")[["state", "critical", "weight", "what it means", "sources"]]
+        st.table(rows.set_index("criterion").rename_axis("Criterion")
+                 [["state", "critical", "weight", "what it means", "sources"]]
                  .rename(columns={"state": "This clinic", "critical": "Critical", "weight": "Weight",
                                   "what it means": "What it means", "sources": "Sources"}))
 st.caption("Not verified means the data does not say: it counts like not met in the score but is never "

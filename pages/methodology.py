@@ -43,7 +43,8 @@ for category, rows in table.groupby("category", sort=False):
     st.markdown(f"**{category}**")
     st.table(rows.assign(critical=rows["critical"].map({True: "critical", False: ""}),
                          weight=rows["weight"].map("{:g}".format))
-             .set_index("criterion").rename_axis("Criterion")[["weight", "critical", "applies", "what it means", "sources"]]
+             .set_index("criterion").rename_axis("Criterion")
+             [["weight", "critical", "applies", "what it means", "sources"]]
              .rename(columns=str.capitalize))
 
 st.subheader("Sources", anchor=False)
