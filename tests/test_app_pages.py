@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -146,10 +147,10 @@ def test_clinic_details_page():
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Grade"] in "ABCDF" and "/ 100" in metrics["Score"]
     assert any(label.startswith("From Colorado Springs") for label in metrics)
-    criteria = at.dataframe[1].value
-    assert len(criteria) == 28 and set(criteria["state"]) <= {"✓ met", "✗ not met", "? not verified",
-                                                                "– not applicable"}
-    assert criteria["sources"].str.len().min() > 0
+    criteria = pd.concat([t.value for t in at.table])
+    assert len(criteria) == 28 and set(criteria["This clinic"]) <= {"✓ met", "✗ not met", "? not verified",
+                                                                      "– not applicable"}
+    assert criteria["Sources"].str.len().min() > 0
 
 
 def test_clinic_with_red_flag_says_so_first():
@@ -193,7 +194,7 @@ def test_methodology_renders_the_checklist_file():
     at = app(page="pages/methodology.py")
     assert not at.exception
     assert at.title[0].value == "How clinics are scored"
-    assert len(at.dataframe[0].value) == 28
+    assert sum(len(t.value) for t in at.table) == 28
     assert "Not medical advice" in at.info[0].value
 
 
@@ -211,3 +212,14 @@ def test_bad_file_shows_its_problems_not_a_traceback(monkeypatch, name, page):
     assert not at.exception
     assert "has problems" in at.error[0].value
     assert at.code[0].value.startswith(("row ", "The file"))
+
+
+def test_street_map_is_opt_in():
+    at = app(near="80903")
+    assert at.toggle(key="street").value is False
+    fig = at.get("plotly_chart")[0].proto.spec
+    assert "scattergeo" in fig and "scattermap" not in fig
+    at.toggle(key="street").set_value(True).run()
+    assert not at.exception
+    fig = at.get("plotly_chart")[0].proto.spec
+    assert "scattermap" in fig and "open-street-map" in fig
