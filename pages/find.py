@@ -41,7 +41,9 @@ with controls:
     radius = st.select_slider("Within (km)", RADII, value=80, key="radius", bind=URL,
                               help="80 km is roughly an hour's drive.", disabled=not near)
     sort = st.selectbox("Sort by", list(SORTS), format_func=SORTS.get, key="sort", bind=URL)
-    with st.expander("What you need", expanded=True):
+    needs = ("route", "condition", "max_price", "insurance", "financing", "new_patients")
+    chosen = sum(bool(st.session_state.get(k)) and st.session_state.get(k) != "any" for k in needs)
+    with st.expander("What you need" + (f" ({chosen} set)" if chosen else ""), expanded=bool(chosen)):
         routes = st.pills("Treatment route", ROUTES, format_func=ROUTE_LABELS.get, selection_mode="multi",
                           key="route", bind=URL, help="Show clinics offering any of these.")
         conditions = st.multiselect("Condition", CONDITIONS, key="condition", bind=URL,
@@ -52,7 +54,7 @@ with controls:
         insurance = st.toggle("Accepts insurance", key="insurance", bind=URL)
         financing = st.toggle("Offers financing", key="financing", bind=URL)
         new_patients = st.toggle("Accepting new patients", key="new_patients", bind=URL)
-    with st.expander("Safety and freshness", expanded=True):
+    with st.expander("Safety and freshness"):
         min_grade = st.select_slider("Minimum grade", list(reversed(GRADES)), value="F", key="min_grade",
                                      bind=URL, help="F shows every grade.")
         hide_red = st.toggle("Hide clinics with a red flag", value=True, key="hide_red", bind=URL,
@@ -79,7 +81,8 @@ with results:
     if place is None and sort == "distance":
         st.caption("Enter a location to sort by distance; sorted by score meanwhile.")
     chart = st.plotly_chart(
-        clinic_map(found.clinics, searched=place, street=street), key="map", on_select="rerun",
+        clinic_map(found.clinics, searched=place, street=street, radius_km=radius if place else None), key="map",
+        on_select="rerun",
         selection_mode="points", config=OFFLINE_TOPOJSON_CONFIG if not street else {"displaylogo": False})
     picked = [p["customdata"][CLINIC_ID] for p in (chart.selection.points if chart else [])
               if p.get("customdata")]

@@ -220,3 +220,12 @@ def locate(query: str, online: Callable[[str], tuple[float, float, str] | None] 
     if loc is not None:
         return loc.latitude, loc.longitude, loc.address
     return online(query) if online is not None and query.strip() else None
+
+
+def circle(lat: float, lon: float, radius_km: float, points: int = 73) -> tuple[list[float], list[float]]:
+    """Latitudes and longitudes of a closed circle of `radius_km` around a place (geodesic, for drawing)."""
+    from geopy.distance import geodesic
+
+    ring = [geodesic(kilometers=radius_km).destination((lat, lon), bearing)
+            for bearing in np.linspace(0, 360, points)]
+    return [p.latitude for p in ring], [p.longitude for p in ring]

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .checklist import GRADES, Checklist
+from .geo import circle
 
 # Okabe-Ito colours: distinguishable with the common forms of colour blindness; symbols differ too.
 GRADE_COLOURS = {"A": "#009E73", "B": "#0072B2", "C": "#F0E442", "D": "#E69F00", "F": "#D55E00"}
@@ -65,12 +66,13 @@ def _traces(located: pd.DataFrame, street: bool) -> list:
 
 
 def clinic_map(frame: pd.DataFrame, searched: tuple[float, float, str] | None = None, street: bool = False,
-               height: int = 520) -> go.Figure:
+               height: int = 520, radius_km: float | None = None) -> go.Figure:
     """A map of clinics (needs clinic_id, latitude, longitude, name, city, state, grade, score).
 
     Default: `scatter_geo` over the bundled US outline (pass OFFLINE_TOPOJSON_CONFIG as the chart's
     config), so nothing is fetched from a third party. `street=True` draws OpenStreetMap tiles instead,
-    which the browser loads from the internet. `searched` marks the searched place and zooms to the results.
+    which the browser loads from the internet. `searched` marks the searched place and zooms to the results
+    and, with `radius_km`, to the searched circle, drawn dashed for scale.
     """
     located = frame[frame["latitude"].notna() & frame["longitude"].notna()]
     fig = go.Figure(_traces(located, street))
@@ -81,8 +83,16 @@ def clinic_map(frame: pd.DataFrame, searched: tuple[float, float, str] | None = 
         fig.add_trace(go.Scattermap(**star, marker=dict(size=16, color="#000")) if street else
                       go.Scattergeo(**star, marker=dict(size=15, color="#000", symbol="star",
                                                         line=dict(width=1, color="#fff"))))
-    lats = pd.concat([located["latitude"], pd.Series([searched[0]] if searched else [], dtype=float)])
-    lons = pd.concat([located["longitude"], pd.Series([searched[1]] if searched else [], dtype=float)])
+    ring_lat, ring_lon = [], []
+    if searched is not None and radius_km:
+        ring_lat, ring_lon = circle(searched[0], searched[1], radius_km)
+        ring = dict(lat=ring_lat, lon=ring_lon, mode="lines", name=f"{radius_km:g} km", hoverinfo="skip")
+        fig.add_trace(go.Scattermap(**ring, line=dict(color="#555", width=1)) if street else
+                      go.Scattergeo(**ring, line=dict(color="#555", width=1, dash="dash")))
+    lats = pd.concat([located["latitude"], pd.Series([searched[0]] if searched else [], dtype=float),
+                      pd.Series(ring_lat, dtype=float)])
+    lons = pd.concat([located["longitude"], pd.Series([searched[1]] if searched else [], dtype=float),
+                      pd.Series(ring_lon, dtype=float)])
     if street:
         span = max(float(lats.max() - lats.min()), float(lons.max() - lons.min()), 0.05) if len(lats) else 40
         zoom = float(np.clip(np.log2(360 / span) - 1, 2.5, 12)) if searched else 3.0
@@ -93,9 +103,9 @@ def clinic_map(frame: pd.DataFrame, searched: tuple[float, float, str] | None = 
                         landcolor="#f2f2ee", subunitcolor="#b8b8b8", countrycolor="#888", showlakes=False,
                         bgcolor="rgba(0,0,0,0)")
         if searched is not None and len(lats):  # zoom to the results: albers usa zooms by scale and centre
-            lat_span = float(lats.max() - lats.min()) + 0.6
-            lon_span = float(lons.max() - lons.min()) + 0.8
-            fig.update_geos(projection_scale=float(np.clip(0.45 * min(58 / lon_span, 26 / lat_span), 1, 40)),
+            lat_span = float(lats.max() - lats.min()) * 1.15 + 0.3
+            lon_span = float(lons.max() - lons.min()) * 1.15 + 0.4
+            fig.update_geos(projection_scale=float(np.clip(0.75 * min(58 / lon_span, 26 / lat_span), 1, 40)),
                             center=dict(lat=float(lats.mean()), lon=float(lons.mean())))
     fig.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0), legend_title_text="Grade",
                       legend=dict(orientation="h", yanchor="bottom", y=0.0, xanchor="left", x=0.0,
