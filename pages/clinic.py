@@ -11,7 +11,7 @@ from ui.notices import data_errors
 from ui.text import plain, safe_url
 from vetting.contract import ROUTE_LABELS
 from vetting.geo import distance_km
-from vetting.report import STATE_ICONS, criteria_report, questions_to_ask, red_flag_sentences
+from vetting.report import STATE_ICONS, cost_table, criteria_report, questions_to_ask, red_flag_sentences
 from vetting.search import is_stale
 
 through_dashboard()
@@ -80,23 +80,9 @@ with about:
     st.markdown("**Conditions treated:** " + (", ".join(conditions) or "not listed"))
 
 
-def yes_no(value) -> str:
-    return "not verified" if pd.isna(value) else ("yes" if value else "no")
-
-
-def money(value) -> str:
-    return "not listed" if pd.isna(value) else f"${value:,.0f}"
-
-
 with cost:
     st.subheader("Cost and access", anchor=False)
-    st.dataframe(pd.DataFrame({"Item": ["Price per session", "Initial series", "Consultation", "Accepts insurance",
-                                    "Financing", "Telehealth consultation", "Accepting new patients"],
-                               "This clinic": [money(c["price_per_session_usd"]), money(c["price_series_usd"]),
-                                     money(c["consultation_fee_usd"]), yes_no(c["accepts_insurance"]),
-                                     yes_no(c["financing_available"]), yes_no(c["telehealth_consult"]),
-                                     yes_no(c["accepting_new_patients"])]}),
-                 hide_index=True, width="stretch")
+    st.dataframe(cost_table(c), hide_index=True, width="stretch")
     st.caption("IV, IM and oral ketamine are off-label and usually not covered by insurance; esketamine "
                "(Spravato) usually is, with prior authorisation.")
 

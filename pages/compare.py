@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -10,9 +9,9 @@ from ui.boot import through_dashboard
 from ui.data import checklist, directory, find_place, online_geocoding_enabled
 from ui.notices import data_errors
 from vetting.export import printable_html, to_csv
-from vetting.geo import distance_km
+from vetting.filters import with_distance
 from vetting.maps import subscore_chart
-from vetting.report import STATE_ICONS, compare_table
+from vetting.report import STATE_ICONS, compare_facts, compare_table
 
 through_dashboard()
 
@@ -39,20 +38,9 @@ names = [f"{i + 1}. {n}" for i, n in enumerate(picked["name"])]
 
 near = st.query_params.get("near")
 place = find_place(near, online_geocoding_enabled()) if near else None
-facts = pd.DataFrame({
-    "Clinic": names,
-    "City": (picked["city"] + ", " + picked["state"]).to_numpy(),
-    "Grade": picked["grade"].to_numpy(),
-    "Score": picked["score"].to_numpy(),
-    "Red flags": picked["n_red_flags"].to_numpy(),
-    "Critical not verified": picked["n_unverified"].to_numpy(),
-    "Session": picked["price_per_session_usd"].to_numpy(),
-    "Series": picked["price_series_usd"].to_numpy(),
-    "Consultation": picked["consultation_fee_usd"].to_numpy(),
-})
 if place is not None:
-    facts.insert(2, f"km from {place[2]}",
-                 np.round(distance_km(picked["latitude"], picked["longitude"], place[0], place[1])))
+    picked = with_distance(picked, place[0], place[1])
+facts = compare_facts(picked, names, f"km from {place[2]}" if place else None)
 st.dataframe(facts, hide_index=True, width="stretch", column_config={
     "Score": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f"),
     "Session": st.column_config.NumberColumn(format="$%d"), "Series": st.column_config.NumberColumn(format="$%d"),

@@ -10,7 +10,7 @@ from ui.notices import data_errors
 from ui.tables import results_table
 from vetting.checklist import GRADES
 from vetting.contract import CONDITIONS, ROUTE_LABELS, ROUTES
-from vetting.export import printable_html, to_csv
+from vetting.export import shortlist, shortlist_page, to_csv
 from vetting.maps import CLINIC_ID, OFFLINE_TOPOJSON_CONFIG, clinic_map
 from vetting.search import SORTS, PatientQuery, describe, search
 
@@ -94,20 +94,12 @@ with results:
     if picked:
         st.switch_page("pages/clinic.py", query_params={"clinic": picked[0], **({"near": near} if near else {})})
 
-    shortlist = found.clinics.head(50)
-    export = shortlist[["clinic_id", "name", "street_address", "city", "state", "zip", "phone", "website",
-                        "grade", "score", "red_flags", "unverified", "price_per_session_usd", "last_verified"]
-                       + (["distance_km"] if "distance_km" in shortlist else [])]
     left, right = st.columns(2)
-    left.download_button("Download results (CSV)", to_csv(export), "clinics.csv", "text/csv",
+    left.download_button("Download results (CSV)", to_csv(shortlist(found.clinics)), "clinics.csv", "text/csv",
                          help="The first 50 results, safe to open in a spreadsheet.", width="stretch")
     context = [describe(found, place[2] if place else None, radius if place else None),
-               f"Sorted by: {SORTS[query.sort].lower()}", f"Printed {dt.date.today():%Y-%m-%d}",
-               "Sample data: fictional clinics" if data.is_sample else ""]
-    right.download_button(
-        "Printable list (HTML)",
-        printable_html(export.drop(columns=["clinic_id", "red_flags", "unverified"]), "Ketamine clinic shortlist",
-                       [c for c in context if c], "Not medical advice. Grades reflect only what the data records "
-                       "against the checklist; 'not verified' means unknown, not 'no'. Ask each clinic, and "
-                       "talk to your doctor."),
-        "clinic-shortlist.html", "text/html", width="stretch")
+               f"Sorted by: {SORTS[query.sort].lower()}", f"Printed {dt.date.today():%Y-%m-%d}"]
+    if data.is_sample:
+        context.append("Sample data: fictional clinics")
+    right.download_button("Printable list (HTML)", shortlist_page(found.clinics, "Ketamine clinic shortlist", context),
+                          "clinic-shortlist.html", "text/html", width="stretch")

@@ -12,8 +12,15 @@ from hypothesis import strategies as st
 
 from vetting import load_checklist, load_clinics, score, scored
 from vetting.contract import CONDITIONS, ROUTES
-from vetting.export import neutralise, printable_html, to_csv
-from vetting.report import compare_table, criteria_report, questions_to_ask, red_flag_sentences
+from vetting.export import neutralise, printable_html, shortlist, shortlist_page, to_csv
+from vetting.report import (
+    compare_facts,
+    compare_table,
+    cost_table,
+    criteria_report,
+    questions_to_ask,
+    red_flag_sentences,
+)
 from vetting.scoring import NOT_MET, UNKNOWN
 from vetting.search import SORTS, PatientQuery, describe, search, sort_results
 
@@ -161,3 +168,23 @@ def test_printable_page_escapes_everything_and_loads_nothing():
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "Title &lt;b&gt;" in page and "line &amp; more" in page and "Not medical advice." in page
     assert "http" not in page and "@media print" in page
+
+
+def test_cost_table_says_not_listed_and_not_verified():
+    row = CLINICS.iloc[0].copy()
+    row["price_series_usd"], row["accepts_insurance"], row["financing_available"] = float("nan"), pd.NA, False
+    table = cost_table(row).set_index("Item")["This clinic"]
+    assert table["Initial series"] == "not listed"
+    assert table["Accepts insurance"] == "not verified" and table["Financing"] == "no"
+    assert table["Price per session"].startswith("$")
+
+
+def test_compare_facts_and_shortlist():
+    picked = CLINICS.iloc[:2].assign(distance_km=[12.4, 80.6])
+    facts = compare_facts(picked, ["a", "b"], "km from Denver")
+    assert list(facts.columns[:3]) == ["Clinic", "City", "km from Denver"] and list(facts["km from Denver"]) == [12, 81]
+    assert "km from Denver" not in compare_facts(picked, ["a", "b"])
+    short = shortlist(CLINICS, limit=5)
+    assert len(short) == 5 and {"name", "phone", "website", "grade", "score"} <= set(short.columns)
+    page = shortlist_page(CLINICS, "List", ["Near Denver"])
+    assert "Not medical advice" in page and page.count("<tr>") == 51

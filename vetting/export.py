@@ -53,3 +53,20 @@ def printable_html(frame: pd.DataFrame, title: str, lines: list[str], footer: st
             f"<style>{PRINT_CSS}</style></head><body><h1>{html.escape(title)}</h1><div class='meta'>{meta}</div>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
             f"<p class='note'>{html.escape(footer)}</p></body></html>")
+
+
+SHORTLIST_COLUMNS = ["clinic_id", "name", "street_address", "city", "state", "zip", "phone", "website", "grade",
+                     "score", "red_flags", "unverified", "price_per_session_usd", "last_verified", "distance_km"]
+NOT_ADVICE = ("Not medical advice. Grades reflect only what the data records against the checklist; "
+              "'not verified' means unknown, not 'no'. Ask each clinic, and talk to your doctor.")
+
+
+def shortlist(results: pd.DataFrame, limit: int = 50) -> pd.DataFrame:
+    """The first `limit` results with the columns a patient or a doctor needs to follow up."""
+    return results.head(limit)[[c for c in SHORTLIST_COLUMNS if c in results]].reset_index(drop=True)
+
+
+def shortlist_page(results: pd.DataFrame, title: str, context: list[str]) -> str:
+    """A printable page of a shortlist: contacts and grades, the search described, the disclaimer."""
+    table = shortlist(results).drop(columns=["clinic_id", "red_flags", "unverified"])
+    return printable_html(table, title, context, NOT_ADVICE)

@@ -49,3 +49,41 @@ def compare_table(states: pd.DataFrame, names: list[str], checklist: Checklist) 
     table.insert(1, "critical", [checklist[c].critical for c in states.columns])
     table["differs"] = labels.nunique(axis=0).to_numpy() > 1
     return table
+
+
+def _yes_no(value) -> str:
+    return "not verified" if pd.isna(value) else ("yes" if value else "no")
+
+
+def _money(value) -> str:
+    return "not listed" if pd.isna(value) else f"${value:,.0f}"
+
+
+def cost_table(clinic: pd.Series) -> pd.DataFrame:
+    """A clinic's prices and access answers in words ('not listed', 'not verified' for unknowns)."""
+    items = [("Price per session", _money(clinic["price_per_session_usd"])),
+             ("Initial series", _money(clinic["price_series_usd"])),
+             ("Consultation", _money(clinic["consultation_fee_usd"])),
+             ("Accepts insurance", _yes_no(clinic["accepts_insurance"])),
+             ("Financing", _yes_no(clinic["financing_available"])),
+             ("Telehealth consultation", _yes_no(clinic["telehealth_consult"])),
+             ("Accepting new patients", _yes_no(clinic["accepting_new_patients"]))]
+    return pd.DataFrame(items, columns=["Item", "This clinic"])
+
+
+def compare_facts(clinics: pd.DataFrame, names: list[str], distance_label: str | None = None) -> pd.DataFrame:
+    """The headline facts of clinics being compared; `distance_km` shown when present and labelled."""
+    facts = pd.DataFrame({
+        "Clinic": names,
+        "City": (clinics["city"] + ", " + clinics["state"]).to_numpy(),
+        "Grade": clinics["grade"].to_numpy(),
+        "Score": clinics["score"].to_numpy(),
+        "Red flags": clinics["n_red_flags"].to_numpy(),
+        "Critical not verified": clinics["n_unverified"].to_numpy(),
+        "Session": clinics["price_per_session_usd"].to_numpy(),
+        "Series": clinics["price_series_usd"].to_numpy(),
+        "Consultation": clinics["consultation_fee_usd"].to_numpy(),
+    })
+    if distance_label and "distance_km" in clinics:
+        facts.insert(2, distance_label, clinics["distance_km"].round(0).to_numpy())
+    return facts
