@@ -13,6 +13,7 @@ page = st.navigation([
     st.Page("pages/find.py", title="Find clinics", icon=":material/search:", default=True),
     st.Page("pages/clinic.py", title="Clinic details", icon=":material/local_hospital:", url_path="clinic"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
+    st.Page("pages/referral.py", title="Referral builder", icon=":material/assignment:", url_path="referral"),
     st.Page("pages/methodology.py", title="How scores work", icon=":material/menu_book:", url_path="methodology"),
 ])
 sidebar_notices(directory().is_sample)

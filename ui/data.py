@@ -13,6 +13,7 @@ import streamlit as st
 from vetting import load_checklist, load_clinics, score
 from vetting.checklist import Checklist
 from vetting.geo import locate, online_geocoder
+from vetting.scoring import score_columns
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "clinics.csv"
 
@@ -53,14 +54,18 @@ def _load(path: str, mtime_ns: int, today: dt.date) -> Directory:
     return Directory(clinics, states, (), tuple(result.warnings), path, is_sample)
 
 
-def directory() -> Directory:
-    """The current directory, from the cache unless the file changed."""
+def _version() -> tuple[str, int]:
+    """The data file and its modification time: the cache key that a save invalidates."""
     path = data_path()
     try:
-        mtime = path.stat().st_mtime_ns
+        return str(path), path.stat().st_mtime_ns
     except OSError:
-        mtime = -1
-    return _load(str(path), mtime, dt.date.today())
+        return str(path), -1
+
+
+def directory() -> Directory:
+    """The current directory, from the cache unless the file changed."""
+    return _load(*_version(), dt.date.today())
 
 
 @st.cache_resource
@@ -79,3 +84,18 @@ def find_place(query: str, online: bool) -> tuple[float, float, str] | None:
     """Resolve a place (offline gazetteer; then, if enabled, Nominatim at 1 request/s, cached on disk)."""
     lookup = online_geocoder(Path.home() / ".cache" / "vetting" / "geocode.json") if online else None
     return locate(query, lookup)
+
+
+@st.cache_data(show_spinner="Re-ranking with your weights…", max_entries=32)
+def _rescore(path: str, mtime_ns: int, today: dt.date, weights: tuple[tuple[str, float], ...]) -> pd.DataFrame:
+    """The clinics scored with custom weights (cached per file version and weights)."""
+    d = _load(path, mtime_ns, today)
+    summary_columns = [c for c in score_columns(d.clinics) if c != "clinic_id"]
+    frame = d.clinics.drop(columns=summary_columns).reset_index(drop=True)
+    summary = score(frame, checklist(), dict(weights), today).summary.drop(columns="clinic_id")
+    return frame.join(summary).set_index("clinic_id", drop=False)
+
+
+def rescored(weights: dict[str, float]) -> pd.DataFrame:
+    """The current clinics scored with `weights` (criterion id -> effective weight)."""
+    return _rescore(*_version(), dt.date.today(), tuple(sorted(weights.items())))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -68,14 +68,25 @@ class Grading:
 
 
 @dataclass(frozen=True)
+class Preset:
+    """A named set of category multipliers for the weights (categories not named keep 1)."""
+
+    id: str
+    label: str
+    description: str
+    categories: dict[str, float]
+
+
+@dataclass(frozen=True)
 class Checklist:
-    """The whole checklist: criteria in order, category names, sources and grading rules."""
+    """The whole checklist: criteria in order, category names, sources, grading rules and weight presets."""
 
     version: str
     criteria: tuple[Criterion, ...]
     categories: dict[str, str]
     sources: dict[str, Source]
     grading: Grading
+    presets: dict[str, Preset] = field(default_factory=dict)
 
     @property
     def ids(self) -> list[str]:
@@ -161,7 +172,16 @@ def parse_checklist(data: dict[str, Any]) -> Checklist:
                                   ev, refs, c["explanation"], c["question"], c.get("applies_when_route")))
     if not criteria:
         raise ChecklistError("the checklist has no criteria")
-    return Checklist(str(data.get("version", "")), tuple(criteria), categories, sources, grading)
+    presets: dict[str, Preset] = {}
+    for pid, p in data.get("presets", {}).items():
+        multipliers = {k: float(v) for k, v in p.get("categories", {}).items()}
+        for cat, value in multipliers.items():
+            if cat not in categories:
+                raise ChecklistError(f"preset {pid}: unknown category {cat!r}")
+            if value < 0:
+                raise ChecklistError(f"preset {pid}: multiplier of {cat} must not be negative")
+        presets[pid] = Preset(pid, p.get("label", pid), p.get("description", ""), multipliers)
+    return Checklist(str(data.get("version", "")), tuple(criteria), categories, sources, grading, presets)
 
 
 @lru_cache(maxsize=8)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .checklist import load_checklist
 from .export import to_csv
 from .filters import nearby
 from .geo import locate, online_geocoder
@@ -57,8 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("path", metavar="PATH", help="the clinics CSV file")
     s.add_argument("--format", **fmt)
     s.add_argument("--weights", metavar="FILE",
-                   help="TOML or JSON file of criterion id = weight, overriding the checklist's weights "
-                        "(flat, or under a [weights] table)")
+                   help="TOML or JSON weights file: optional preset = NAME (from checklist.toml), "
+                        "[categories] multipliers and [weights] per criterion id; a flat file of "
+                        "criterion_id = weight also works")
 
     n = sub.add_parser("nearby", help="clinics near a place, nearest first",
                        description="Print clinics within a radius of a place, nearest first, with "
@@ -132,7 +134,7 @@ def _weights(path: str | None) -> dict[str, float] | None:
     if path is None:
         return None
     try:
-        return read_weights(path)
+        return read_weights(path).resolve(load_checklist())
     except ValueError as err:
         raise UsageError(str(err)) from None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -36,7 +38,7 @@ vertical-align: top; text-align: left; } th { background: #eee; }
 """
 
 
-def printable_html(frame: pd.DataFrame, title: str, lines: list[str], footer: str) -> str:
+def printable_html(frame: pd.DataFrame, title: str, lines: list[str], footer: str, extra_css: str = "") -> str:
     """A self-contained printable page: title, context lines, the table, and a footer note.
 
     Every value is HTML-escaped (nothing from the data is ever markup); the page loads nothing external.
@@ -50,7 +52,7 @@ def printable_html(frame: pd.DataFrame, title: str, lines: list[str], footer: st
     )
     meta = "".join(f"<div>{html.escape(line)}</div>" for line in lines)
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{PRINT_CSS}</style></head><body><h1>{html.escape(title)}</h1><div class='meta'>{meta}</div>"
+            f"<style>{PRINT_CSS}{extra_css}</style></head><body><h1>{html.escape(title)}</h1><div class='meta'>{meta}</div>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
             f"<p class='note'>{html.escape(footer)}</p></body></html>")
 
@@ -70,3 +72,20 @@ def shortlist_page(results: pd.DataFrame, title: str, context: list[str]) -> str
     """A printable page of a shortlist: contacts and grades, the search described, the disclaimer."""
     table = shortlist(results).drop(columns=["clinic_id", "red_flags", "unverified"])
     return printable_html(table, title, context, NOT_ADVICE)
+
+
+REFERRAL_COLUMNS = {"rank": "#", "name": "Clinic", "grade": "Grade", "distance_km": "km",
+                    "price_per_session_usd": "Session $", "phone": "Phone", "website": "Website", "address": "Address",
+                    "why it matched": "Why it matched", "critical, not verified": "Critical, not verified"}
+ONE_PAGE_CSS = "@page { size: landscape; margin: 12mm; } body { font-size: 9pt; } h1 { font-size: 14pt; }"
+
+
+def referral_sheet(rows: pd.DataFrame, criteria_used: list[str], today: dt.date, sample: bool = False) -> str:
+    """A one-page printable referral sheet: date, the criteria used, the clinics, the disclaimer."""
+    table = rows[[c for c in REFERRAL_COLUMNS if c in rows]].rename(columns=REFERRAL_COLUMNS)
+    lines = [f"Prepared {today:%Y-%m-%d}", *criteria_used]
+    if sample:
+        lines.append("Sample data: these clinics are fictional.")
+    return printable_html(table, "Ketamine therapy referral list", lines,
+                          NOT_ADVICE + " Prices and details change: confirm with the clinic before booking.",
+                          ONE_PAGE_CSS)

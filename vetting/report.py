@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from .checklist import Checklist
-from .scoring import NOT_MET, UNKNOWN, state_labels
+from .checklist import Checklist, label_lists
+from .scoring import MET, NOT_MET, UNKNOWN, join_ids, state_labels
 
 STATE_ICONS = {"met": "✓ met", "not met": "✗ not met", "not verified": "? not verified",
                "not applicable": "– not applicable"}
@@ -87,3 +88,42 @@ def compare_facts(clinics: pd.DataFrame, names: list[str], distance_label: str |
     if distance_label and "distance_km" in clinics:
         facts.insert(2, distance_label, clinics["distance_km"].round(0).to_numpy())
     return facts
+
+
+def referral_list(clinics: pd.DataFrame, states: pd.DataFrame, must_have: list[str] | tuple[str, ...],
+                  checklist: Checklist) -> pd.DataFrame:
+    """Referral rows: contacts, grade, price, distance, why each matched and what is not verified.
+
+    `clinics` are the chosen results in order (scored; distance_km if searched near a place); `states`
+    are their criterion states (same index).
+    """
+    st = states.loc[clinics.index]
+    ids = list(st.columns)
+    s = st.to_numpy()
+    wanted = np.isin(ids, list(must_have))
+    met_wanted = join_ids((s == MET) & wanted, ids)
+    unknown_wanted = join_ids((s == UNKNOWN) & wanted, ids)
+    critical = np.array([checklist[c].critical for c in ids])
+    unknown_critical = join_ids((s == UNKNOWN) & critical, ids)
+    unknown_other = join_ids((s == UNKNOWN) & ~critical, ids)
+    why = np.where(met_wanted != "", "Meets: " + label_lists(pd.Series(met_wanted), checklist).to_numpy(),
+                   "No must-haves chosen")
+    why = np.where(unknown_wanted != "", why + ". Passed as not verified: "
+                   + label_lists(pd.Series(unknown_wanted), checklist).to_numpy(), why)
+    out = pd.DataFrame({
+        "rank": np.arange(1, len(clinics) + 1),
+        "clinic_id": clinics["clinic_id"].to_numpy(),
+        "name": clinics["name"].to_numpy(),
+        "grade": clinics["grade"].to_numpy(),
+        "score": clinics["score"].to_numpy(),
+        "why it matched": why,
+        "critical, not verified": label_lists(pd.Series(unknown_critical), checklist).to_numpy(),
+        "other, not verified": label_lists(pd.Series(unknown_other), checklist).to_numpy(),
+        "distance_km": clinics["distance_km"].round(1).to_numpy() if "distance_km" in clinics else np.nan,
+        "price_per_session_usd": clinics["price_per_session_usd"].to_numpy(),
+        "phone": clinics["phone"].to_numpy(),
+        "website": clinics["website"].to_numpy(),
+        "address": (clinics["street_address"].fillna("") + ", " + clinics["city"] + ", " + clinics["state"]
+                    + " " + clinics["zip"]).str.lstrip(", ").to_numpy(),
+    })
+    return out

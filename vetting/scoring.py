@@ -113,7 +113,7 @@ def grade_of(score: np.ndarray, red_flag: np.ndarray, unverified: np.ndarray, ch
     return np.array(GRADES)[idx]
 
 
-def _join_ids(mask: np.ndarray, ids: list[str]) -> np.ndarray:
+def join_ids(mask: np.ndarray, ids: list[str]) -> np.ndarray:
     """Per row, the ids whose column is True in `mask`, joined with ';'."""
     out = np.full(mask.shape[0], "", dtype=object)
     for j, cid in enumerate(ids):
@@ -157,8 +157,8 @@ def score(frame: pd.DataFrame, checklist: Checklist | None = None,
         "clinic_id": frame["clinic_id"].to_numpy(),
         "score": score_1dp,
         "grade": grade_of(np.nan_to_num(score_1dp, nan=0.0), red.any(axis=1), unv.any(axis=1), checklist),
-        "red_flags": _join_ids(red, list(states.columns)),
-        "unverified": _join_ids(unv, list(states.columns)),
+        "red_flags": join_ids(red, list(states.columns)),
+        "unverified": join_ids(unv, list(states.columns)),
         "n_red_flags": red.sum(axis=1),
         "n_unverified": unv.sum(axis=1),
         "completeness": np.round(completeness, 3),
@@ -178,6 +178,13 @@ def scored(frame: pd.DataFrame, checklist: Checklist | None = None,
     """The clinics frame with the score summary columns joined on (one call for screens and the CLI)."""
     summary = score(frame, checklist, weights, today).summary
     return frame.join(summary.drop(columns="clinic_id"))
+
+
+def score_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns `scored` adds to a clinics frame (to drop them before scoring again)."""
+    fixed = {"score", "grade", "red_flags", "unverified", "n_red_flags", "n_unverified", "completeness", "met",
+             "applicable"}
+    return [c for c in frame.columns if c in fixed or c.startswith("subscore_")]
 
 
 def ranked(frame: pd.DataFrame) -> pd.DataFrame:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .checklist import GRADES
 from .filters import list_contains, with_distance
+from .scoring import MET, UNKNOWN
 
 SORTS = {
     "score": "Best score",
@@ -36,6 +37,8 @@ class PatientQuery:
     hide_red_flags: bool = True
     hide_stale: bool = False
     sort: str = "score"
+    must_have: tuple[str, ...] = ()
+    unverified_passes: bool = False
 
 
 @dataclass
@@ -59,9 +62,26 @@ def value_per_100_dollars(score: pd.Series, price: pd.Series) -> pd.Series:
     return (100 * score / p.where(p > 0)).round(1)
 
 
-def _filters(frame: pd.DataFrame, q: PatientQuery, today: dt.date) -> dict[str, np.ndarray]:
+def must_have_mask(states: pd.DataFrame, criteria: tuple[str, ...] | list[str],
+                   unverified_passes: bool = False) -> np.ndarray:
+    """Clinics meeting every must-have criterion ("yes"; with `unverified_passes`, unknown passes too).
+
+    A criterion that does not apply to a clinic (e.g. REMS without esketamine) does not meet a must-have.
+    """
+    s = states[list(criteria)].to_numpy()
+    ok = (s == MET) | ((s == UNKNOWN) & unverified_passes)
+    return ok.all(axis=1)
+
+
+def _filters(frame: pd.DataFrame, q: PatientQuery, today: dt.date,
+             states: pd.DataFrame | None) -> dict[str, np.ndarray]:
     """Each active filter as (reason -> mask of clinics it hides)."""
     hide: dict[str, np.ndarray] = {}
+    if q.must_have:
+        if states is None:
+            raise ValueError("must-have criteria need the clinics' criterion states (Scores.states)")
+        hide["not meeting every must-have"] = ~must_have_mask(states.loc[frame.index], q.must_have,
+                                                             q.unverified_passes)
     if q.hide_red_flags:
         hide["with a red flag"] = (frame["n_red_flags"] > 0).to_numpy()
     if q.min_grade != "F":
@@ -91,15 +111,16 @@ def _filters(frame: pd.DataFrame, q: PatientQuery, today: dt.date) -> dict[str, 
     return hide
 
 
-def search(clinics: pd.DataFrame, q: PatientQuery, today: dt.date | None = None) -> SearchResult:
-    """Apply a patient's query to scored clinics (see vetting.scoring.scored)."""
+def search(clinics: pd.DataFrame, q: PatientQuery, today: dt.date | None = None,
+           states: pd.DataFrame | None = None) -> SearchResult:
+    """Apply a query to scored clinics (vetting.scoring.scored); `states` (same index) for must-haves."""
     today = today or dt.date.today()
     frame = clinics
     if q.origin is not None:
         frame = with_distance(frame, *q.origin)
         if q.radius_km is not None:
             frame = frame[frame["distance_km"] <= q.radius_km]
-    hide = _filters(frame, q, today)
+    hide = _filters(frame, q, today, states)
     hidden_any = np.zeros(len(frame), dtype=bool)
     for mask in hide.values():
         hidden_any |= mask

@@ -1,0 +1,137 @@
+"""Referral builder: a physician's must-haves and priorities, ranked, as a list to hand the patient."""
+
+import datetime as dt
+
+import streamlit as st
+
+from ui.boot import through_dashboard
+from ui.data import checklist, directory, find_place, online_geocoding_enabled, rescored
+from ui.notices import data_errors
+from vetting.contract import CONDITIONS, ROUTE_LABELS, ROUTES
+from vetting.export import referral_sheet, to_csv
+from vetting.report import referral_list
+from vetting.search import PatientQuery, describe, search
+from vetting.weights import Weights, parse_weights, shares, to_toml
+
+through_dashboard()
+
+URL = "query-params"
+RADII = [10, 25, 50, 80, 120, 200, 400, 800]
+PRICES = ["any", 300, 400, 500, 600, 700, 800, 1000, 1500]
+
+st.title("Build a referral list")
+st.caption("For referring clinicians: set the non-negotiables, weigh what matters for this patient, and hand "
+           "over a list with reasons and contacts. The whole query lives in the URL: bookmark it or send it.")
+
+data = directory()
+if data.errors:
+    data_errors(data.errors, data.path)
+    st.stop()
+rules = checklist()
+labels = {c.id: c.label for c in rules.criteria}
+
+loaded = st.session_state.pop("loaded_weights", None)
+if loaded is not None:  # apply an uploaded weights file to the controls before they are drawn
+    st.session_state["preset"] = loaded.preset or "balanced"
+    base = rules.presets[st.session_state["preset"]].categories
+    for cat in rules.categories:
+        wanted = loaded.categories.get(cat, base.get(cat, 1.0))
+        st.session_state[f"w_{cat}"] = round(wanted / base.get(cat, 1.0), 2) if base.get(cat, 1.0) else 1.0
+    st.session_state["criterion_weights"] = loaded.criteria
+
+controls, results = st.columns([1, 2.4], gap="large")
+with controls:
+    st.subheader("Must-haves", anchor=False)
+    must = st.multiselect("Criteria the clinic must meet", rules.ids, format_func=labels.get, key="must",
+                          bind=URL, help="Met means the record says yes; not merely not no.")
+    unverified_ok = st.toggle("Let “not verified” pass", key="unverified_ok", bind=URL,
+                              help="Off: a must-have the data does not confirm excludes the clinic.")
+    hide_red = st.toggle("Exclude clinics with a red flag", value=True, key="hide_red", bind=URL)
+    st.subheader("The patient", anchor=False)
+    near = st.text_input("Patient's location", key="near", bind=URL, placeholder="ZIP or City, ST").strip()
+    radius = st.select_slider("Maximum distance (km)", RADII, value=120, key="radius", bind=URL,
+                              disabled=not near)
+    conditions = st.multiselect("Conditions", CONDITIONS, key="condition", bind=URL,
+                                format_func=lambda c: c.replace("_", " ").capitalize())
+    routes = st.pills("Routes", ROUTES, format_func=ROUTE_LABELS.get, selection_mode="multi", key="route",
+                      bind=URL)
+    max_price = st.select_slider("Price ceiling per session", PRICES, value="any", key="max_price", bind=URL,
+                                 format_func=lambda p: p if p == "any" else f"${p:,}")
+    insurance = st.toggle("Must accept insurance", key="insurance", bind=URL)
+
+    st.subheader("Weights", anchor=False)
+    preset = st.selectbox("Preset", list(rules.presets), format_func=lambda p: rules.presets[p].label,
+                          key="preset", bind=URL, help="Each preset multiplies whole categories.")
+    st.caption(rules.presets[preset].description)
+    base = rules.presets[preset].categories
+    adjust = {cat: st.slider(f"{name} ×", 0.0, 3.0, 1.0, 0.25, key=f"w_{cat}", bind=URL)
+              for cat, name in rules.categories.items()}
+    weights = Weights(preset, {cat: base.get(cat, 1.0) * a for cat, a in adjust.items() if a != 1.0},
+                      st.session_state.get("criterion_weights", {}))
+    upload = st.file_uploader("Load weights (TOML or JSON)", type=["toml", "json"], key="weights_file")
+    if upload is not None and st.session_state.get("weights_file_seen") != upload.file_id:
+        try:
+            st.session_state["loaded_weights"] = parse_weights(upload.getvalue().decode("utf-8", "replace"),
+                                                               json_format=upload.name.lower().endswith(".json"),
+                                                               where=upload.name)
+            st.session_state["weights_file_seen"] = upload.file_id
+            st.rerun()
+        except ValueError as err:
+            st.error(str(err))
+
+try:
+    effective = weights.resolve(rules)
+except ValueError as err:
+    results.error(f"These weights cannot be used: {err}")
+    st.stop()
+clinics = rescored(effective) if weights != Weights(preset) or preset != "balanced" else data.clinics
+place = find_place(near, online_geocoding_enabled()) if near else None
+query = PatientQuery(
+    origin=(place[0], place[1]) if place else None, radius_km=float(radius) if place else None,
+    routes=tuple(routes or ()), conditions=tuple(conditions or ()),
+    max_price=None if max_price == "any" else float(max_price), insurance=insurance,
+    hide_red_flags=hide_red, must_have=tuple(must), unverified_passes=unverified_ok, sort="score",
+)
+found = search(clinics, query, dt.date.today(), states=data.states)
+
+with results:
+    in_effect = weights.describe(rules)
+    st.info(f"**Weights in effect:** {in_effect}.", icon=":material/balance:")
+    with st.expander("Effective weight of each category"):
+        share = shares(effective).groupby(lambda cid: rules[cid].category).sum()
+        st.bar_chart(share.rename(index=rules.categories) * 100, horizontal=True, y_label="% of the score")
+    if near and place is None:
+        st.warning(f"We could not find “{near}”. Try a 5-digit ZIP or “City, ST”.")
+    st.markdown(f"**{describe(found, place[2] if place else None, radius if place else None)}**")
+    top_n = st.number_input("How many to list", 1, 50, 10, key="top", bind=URL)
+    rows = referral_list(found.clinics.head(int(top_n)), data.states, must, rules)
+    st.dataframe(rows, hide_index=True, width="stretch", column_order=[
+        "rank", "name", "grade", "score", "distance_km", "price_per_session_usd", "why it matched",
+        "critical, not verified", "other, not verified", "phone", "website", "address"],
+        column_config={
+            "rank": st.column_config.NumberColumn("#", width="small"),
+            "name": st.column_config.TextColumn("Clinic", width="medium"),
+            "score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%.0f"),
+            "distance_km": st.column_config.NumberColumn("Distance", format="%.0f km"),
+            "price_per_session_usd": st.column_config.NumberColumn("Session", format="$%d"),
+            "website": st.column_config.LinkColumn("Website", validate=r"^https?://"),
+        })
+    criteria_used = [
+        "Must-haves: " + ("; ".join(labels[m] for m in must) or "none")
+        + (" (not verified allowed to pass)" if unverified_ok and must else ""),
+        f"Location: {place[2]}, within {radius} km" if place else "Location: anywhere",
+        "Conditions: " + (", ".join(c.replace("_", " ") for c in conditions) or "any"),
+        "Routes: " + (", ".join(ROUTE_LABELS[r] for r in routes or ()) or "any"),
+        f"Price ceiling: {'none' if max_price == 'any' else f'${max_price:,} per session'}"
+        + ("; must accept insurance" if insurance else ""),
+        "Clinics with a red flag excluded" if hide_red else "Clinics with a red flag included",
+        f"Weights: {in_effect}",
+    ]
+    left, mid, right = st.columns(3)
+    left.download_button("Referral list (CSV)", to_csv(rows), "referral-list.csv", "text/csv", width="stretch")
+    mid.download_button("Printable referral sheet", referral_sheet(rows, criteria_used, dt.date.today(),
+                                                                   data.is_sample),
+                        "referral-sheet.html", "text/html", width="stretch")
+    right.download_button("Save these weights", to_toml(weights), "referral-weights.toml", "application/toml",
+                          width="stretch", help="Load them here again, or use them with the command line: "
+                                                "python -m vetting score PATH --weights referral-weights.toml")
