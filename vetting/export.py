@@ -52,7 +52,8 @@ def printable_html(frame: pd.DataFrame, title: str, lines: list[str], footer: st
     )
     meta = "".join(f"<div>{html.escape(line)}</div>" for line in lines)
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{PRINT_CSS}{extra_css}</style></head><body><h1>{html.escape(title)}</h1><div class='meta'>{meta}</div>"
+            f"<style>{PRINT_CSS}{extra_css}</style></head><body><h1>{html.escape(title)}</h1>"
+            f"<div class='meta'>{meta}</div>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
             f"<p class='note'>{html.escape(footer)}</p></body></html>")
 
