@@ -64,7 +64,7 @@ with controls:
                           key="preset", bind=URL, help="Each preset multiplies whole categories.")
     st.caption(rules.presets[preset].description)
     base = rules.presets[preset].categories
-    adjust = {cat: st.slider(f"{name} ×", 0.0, 3.0, 1.0, 0.25, key=f"w_{cat}", bind=URL)
+    adjust = {cat: st.slider(f"{name} (× the preset)", 0.0, 3.0, 1.0, 0.25, key=f"w_{cat}", bind=URL)
               for cat, name in rules.categories.items()}
     weights = Weights(preset, {cat: base.get(cat, 1.0) * a for cat, a in adjust.items() if a != 1.0},
                       st.session_state.get("criterion_weights", {}))
@@ -105,12 +105,18 @@ with results:
     st.markdown(f"**{describe(found, place[2] if place else None, radius if place else None)}**")
     top_n = st.number_input("How many to list", 1, 50, 10, key="top", bind=URL)
     rows = referral_list(found.clinics.head(int(top_n)), data.states, must, rules)
-    st.dataframe(rows, hide_index=True, width="stretch", column_order=[
+    st.dataframe(rows, hide_index=True, width="stretch", placeholder="—", column_order=[
         "rank", "name", "grade", "score", "distance_km", "price_per_session_usd", "why it matched",
         "critical, not verified", "other, not verified", "phone", "website", "address"],
         column_config={
             "rank": st.column_config.NumberColumn("#", width="small"),
             "name": st.column_config.TextColumn("Clinic", width="medium"),
+            "grade": st.column_config.TextColumn("Grade", width="small"),
+            "why it matched": st.column_config.TextColumn("Why it matched", width="large"),
+            "critical, not verified": st.column_config.TextColumn("Critical, not verified"),
+            "other, not verified": st.column_config.TextColumn("Other, not verified"),
+            "phone": st.column_config.TextColumn("Phone"),
+            "address": st.column_config.TextColumn("Address", width="large"),
             "score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%.0f"),
             "distance_km": st.column_config.NumberColumn("Distance", format="%.0f km"),
             "price_per_session_usd": st.column_config.NumberColumn("Session", format="$%d"),

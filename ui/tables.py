@@ -24,7 +24,7 @@ def results_table(clinics: pd.DataFrame, key: str):
     columns = ["name", "grade", "score", "distance_km", "price_per_session_usd", "safety", "place", "value",
                "website", "last_verified"]
     return st.dataframe(
-        view, key=key, on_select="rerun", selection_mode="single-row", hide_index=True,
+        view, key=key, on_select="rerun", selection_mode="single-row", hide_index=True, placeholder="—",
         column_order=[c for c in columns if c in view],
         column_config={
             "name": cc.TextColumn("Clinic", width="medium"),
