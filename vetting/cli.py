@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from .auth import hash_password
 from .checklist import load_checklist
-from .export import to_csv
+from .diff import diff_frames
+from .export import clinics_csv, to_csv
 from .filters import nearby
-from .geo import locate, online_geocoder
+from .geo import far_from_zip, geocode_missing, locate, online_geocoder
 from .load import load_clinics
-from .scoring import ranked, scored
+from .scoring import ranked, score, scored
+from .store import Store
 from .weights import read_weights
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -80,6 +85,33 @@ def _parser() -> argparse.ArgumentParser:
                    help="if the offline gazetteer does not know QUERY, ask OpenStreetMap Nominatim "
                         "(1 request/s, cached in ~/.cache/vetting/geocode.json); "
                         "this sends QUERY over the internet")
+    d = sub.add_parser("diff", help="what a new version of the file changes",
+                       description="Compare OLD and NEW clinics files: clinics added and removed, every changed "
+                                   "field (old -> new) and every grade that moves. Exit 1 if either file is "
+                                   "invalid.")
+    d.add_argument("old", metavar="OLD", help="the current clinics CSV")
+    d.add_argument("new", metavar="NEW", help="the proposed clinics CSV")
+    d.add_argument("--format", choices=["text", "csv", "json"], default="text",
+                   help="text (default), or every change as CSV/JSON records")
+
+    g = sub.add_parser("geocode", help="fill missing coordinates from the ZIP code",
+                       description="Fill missing latitude/longitude from each clinic's ZIP centroid (offline) and "
+                                   "list coordinates more than 50 km from their ZIP. Writes --out, or PATH itself "
+                                   "with --in-place (locked, atomic, the old version kept in history/ and the "
+                                   "change audited).")
+    g.add_argument("path", metavar="PATH", help="the clinics CSV file")
+    where = g.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", metavar="FILE", help="write the geocoded file here")
+    where.add_argument("--in-place", action="store_true", help="replace PATH (with history and audit)")
+    g.add_argument("--online", action="store_true",
+                   help="for ZIPs the offline gazetteer does not know, ask Nominatim with the street address "
+                        "(1 request/s, cached in ~/.cache/vetting/geocode.json)")
+
+    h = sub.add_parser("hash-password", help="make a password hash for .streamlit/secrets.toml",
+                       description="Read a password (prompted, or one line on standard input) and print the "
+                                   "line to put under [analysts] in .streamlit/secrets.toml. The password itself "
+                                   "is never stored.")
+    h.add_argument("name", metavar="NAME", help="the analyst's sign-in name")
     return p
 
 
@@ -119,10 +151,10 @@ def _emit(frame: pd.DataFrame, fields: list[str], fmt: str) -> None:
         sys.stdout.write(to_csv(out))
 
 
-def _load(path: str, today: dt.date):
+def _load(path: str, today: dt.date, locate: bool = True):
     if not Path(path).exists():
         raise UsageError(f"no such file: {path}")
-    result = load_clinics(path, today=today)
+    result = load_clinics(path, today=today, locate=locate)
     if not result.ok:
         for err in result.errors:
             print(err, file=sys.stderr)
@@ -141,6 +173,8 @@ def _weights(path: str | None) -> dict[str, float] | None:
 
 def run(args: argparse.Namespace) -> int:
     today = args.today or dt.date.today()
+    if args.command in ("diff", "geocode", "hash-password"):
+        return {"diff": _diff, "geocode": _geocode, "hash-password": _hash_password}[args.command](args, today)
     if args.command == "validate":
         result = _load(args.path, today)
         if not result.ok:
@@ -172,6 +206,71 @@ def run(args: argparse.Namespace) -> int:
     found = found.assign(distance_km=found["distance_km"].round(1))
     print(f"{len(found)} clinic(s) within {args.radius_km:g} km of {label}", file=sys.stderr)
     _emit(found, NEARBY_FIELDS, args.format)
+    return EXIT_OK
+
+
+def _diff(args: argparse.Namespace, today: dt.date) -> int:
+    old, new = _load(args.old, today, locate=False), _load(args.new, today, locate=False)
+    if not (old.ok and new.ok):
+        return EXIT_INVALID
+    d = diff_frames(old.frame, new.frame, score(old.frame, today=today).summary, score(new.frame, today=today).summary)
+    if args.format != "text":
+        records = pd.concat([
+            d.added.assign(change="added", column="", old="", new="")[["change", "clinic_id", "name", "column",
+                                                                       "old", "new"]],
+            d.removed.assign(change="removed", column="", old="", new="")[["change", "clinic_id", "name",
+                                                                           "column", "old", "new"]],
+            d.changed.assign(change="changed")[["change", "clinic_id", "name", "column", "old", "new"]],
+            d.grades.assign(change="grade", column="grade", old=d.grades["old_grade"],
+                            new=d.grades["new_grade"])[["change", "clinic_id", "name", "column", "old", "new"]],
+        ], ignore_index=True)
+        _emit(records, list(records.columns), args.format)
+        return EXIT_OK
+    lines = [d.summary()]
+    lines += [f"+ {cid}: {name}" for cid, name in zip(d.added["clinic_id"], d.added["name"], strict=True)]
+    lines += [f"- {cid}: {name}" for cid, name in zip(d.removed["clinic_id"], d.removed["name"], strict=True)]
+    lines += [f"~ {cid} {col}: {old or '(empty)'} -> {new or '(empty)'}" for cid, col, old, new in
+              zip(d.changed["clinic_id"], d.changed["column"], d.changed["old"], d.changed["new"], strict=True)]
+    lines += [f"  {cid} grade {og} -> {ng} (score {os_:g} -> {ns:g})" for cid, og, ng, os_, ns in
+              zip(*(d.grades[c] for c in ("clinic_id", "old_grade", "new_grade", "old_score", "new_score")),
+                  strict=True)]
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def _geocode(args: argparse.Namespace, today: dt.date) -> int:
+    if not Path(args.path).exists():
+        raise UsageError(f"no such file: {args.path}")
+    result = load_clinics(args.path, today=today, locate=False)
+    if not result.ok:
+        for err in result.errors:
+            print(err, file=sys.stderr)
+        return EXIT_INVALID
+    online = online_geocoder(Path.home() / ".cache" / "vetting" / "geocode.json") if args.online else None
+    filled = geocode_missing(result.frame, online)
+    counts = filled["location_source"].value_counts()
+    far = far_from_zip(filled)
+    for cid, km, z in zip(far["clinic_id"], far["km_from_zip"], far["zip"], strict=True):
+        print(f"warning: {cid}: coordinates are {km:,.0f} km from ZIP {z}", file=sys.stderr)
+    text = clinics_csv(filled).encode("utf-8")
+    if args.in_place:
+        store = Store(Path(args.path))
+        data, h = store.read()
+        store.save(text, h, who=os.environ.get("USER", "cli"), action="geocode",
+                   note=f"{counts.get('ZIP centroid', 0)} located from ZIP")
+    else:
+        Path(args.out).write_bytes(text)
+    print(f"{counts.get('listed', 0)} already located, {counts.get('ZIP centroid', 0)} filled from their ZIP, "
+          f"{counts.get('online', 0)} found online, {counts.get('unknown', 0)} not found")
+    return EXIT_OK
+
+
+def _hash_password(args: argparse.Namespace, today: dt.date) -> int:
+    password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    try:
+        print(f'{args.name} = "{hash_password(password)}"')
+    except ValueError as err:
+        raise UsageError(str(err)) from None
     return EXIT_OK
 
 

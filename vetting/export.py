@@ -90,3 +90,25 @@ def referral_sheet(rows: pd.DataFrame, criteria_used: list[str], today: dt.date,
     return printable_html(table, "Ketamine therapy referral list", lines,
                           NOT_ADVICE + " Prices and details change: confirm with the clinic before booking.",
                           ONE_PAGE_CSS)
+
+
+def clinics_csv(frame: pd.DataFrame) -> str:
+    """A typed clinics frame back to contract CSV text (yes/no/empty, ISO dates, ';' lists, plain numbers).
+
+    Columns derived at load time (location_source) are dropped; extra columns are kept after the contract's.
+    """
+    from .contract import COLUMN_NAMES
+
+    out = {}
+    for col in [c for c in COLUMN_NAMES if c in frame] + [c for c in frame if c not in COLUMN_NAMES
+                                                           and c != "location_source"]:
+        s = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out[col] = s.dt.strftime("%Y-%m-%d").fillna("")
+        elif str(s.dtype) == "boolean":
+            out[col] = s.map({True: "yes", False: "no"}).astype(object).fillna("")
+        elif pd.api.types.is_float_dtype(s):
+            out[col] = s.round(6).astype("string").str.replace(r"\.0$", "", regex=True).fillna("")
+        else:
+            out[col] = s.astype("string").fillna("")
+    return pd.DataFrame(out).to_csv(index=False, lineterminator="\n")

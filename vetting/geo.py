@@ -229,3 +229,28 @@ def circle(lat: float, lon: float, radius_km: float, points: int = 73) -> tuple[
     ring = [geodesic(kilometers=radius_km).destination((lat, lon), bearing)
             for bearing in np.linspace(0, 360, points)]
     return [p.latitude for p in ring], [p.longitude for p in ring]
+
+
+LOCATION_ONLINE = "online"
+
+
+def geocode_missing(frame: pd.DataFrame,
+                    online: Callable[[str], tuple[float, float, str] | None] | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """Fill missing coordinates: ZIP centroid offline; then, if `online` is given, the street address for
+    clinics whose ZIP the gazetteer does not know (one call each, the geocoder's rate limit applies)."""
+    out = fill_coordinates(frame)
+    if online is None:
+        return out
+    out["location_source"] = out["location_source"].cat.add_categories([LOCATION_ONLINE])
+    todo = out.index[out["location_source"] == LOCATION_UNKNOWN]
+    addresses = (out.loc[todo, "street_address"].fillna("") + ", " + out.loc[todo, "city"] + ", "
+                 + out.loc[todo, "state"] + " " + out.loc[todo, "zip"]).str.lstrip(", ")
+    for done, (i, address) in enumerate(zip(todo, addresses, strict=True), 1):
+        found = online(address)
+        if found is not None:
+            out.loc[i, ["latitude", "longitude"]] = found[0], found[1]
+            out.loc[i, "location_source"] = LOCATION_ONLINE
+        if progress is not None:
+            progress(done, len(todo))
+    return out
