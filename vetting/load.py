@@ -264,3 +264,8 @@ def read_clinics(source: Source, today: dt.date | None = None) -> pd.DataFrame:
     if not result.ok:
         raise ValueError("\n".join(map(str, result.errors)))
     return result.frame  # type: ignore[return-value]
+
+
+def text_table(data: bytes) -> pd.DataFrame:
+    """A readable clinics file as a table of its cells' text (for editing; nothing converted or dropped)."""
+    return pd.read_csv(io.StringIO(decode(data)), dtype=str, keep_default_na=False)

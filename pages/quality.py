@@ -1,0 +1,48 @@
+"""Data quality: what is missing, stale, unverified, misplaced or duplicated, each list downloadable."""
+
+import datetime as dt
+
+import streamlit as st
+
+from ui.boot import through_dashboard
+from ui.data import checklist, directory
+from ui.notices import data_errors
+from vetting.export import to_csv
+from vetting.quality import column_completeness, critical_unverified, grades_by_state, likely_duplicates, misplaced
+from vetting.quality import stale as stale_rows
+
+through_dashboard()
+
+st.title("Data quality")
+st.caption("Lists to go and verify. Each can be downloaded as CSV.")
+data = directory()
+if data.errors:
+    data_errors(data.errors, data.path)
+    st.stop()
+clinics = data.clinics.reset_index(drop=True)
+today = dt.date.today()
+
+
+def section(title: str, table, name: str, note: str = "") -> None:
+    st.subheader(f"{title} ({len(table)})", anchor=False)
+    if note:
+        st.caption(note)
+    st.dataframe(table, hide_index=True, width="stretch", placeholder="—", height=min(400, 38 + 35 * len(table)))
+    st.download_button(f"Download: {title.lower()}", to_csv(table), f"{name}.csv", "text/csv", key=name)
+
+
+complete = clinics[["clinic_id", "name", "completeness"]].sort_values("completeness", kind="stable")
+c1, c2 = st.columns(2)
+with c1:
+    section("Completeness per column", column_completeness(clinics), "completeness-by-column",
+            "Share of clinics with a value in each column of the contract.")
+with c2:
+    section("Completeness per clinic", complete, "completeness-by-clinic",
+            "Share of the checklist's applicable criteria with a known answer.")
+section("Not verified in the last 12 months", stale_rows(clinics, today), "stale")
+section("Critical criteria not verified", critical_unverified(clinics, data.states.reset_index(drop=True),
+                                                              checklist()), "critical-not-verified")
+section("Coordinates far from their ZIP", misplaced(clinics), "far-from-zip",
+        "More than 50 km from the ZIP code's centre: swapped or mistyped?")
+section("Likely duplicates", likely_duplicates(clinics), "duplicates", "Same name and ZIP, or the same phone.")
+section("Grades by state", grades_by_state(clinics), "grades-by-state")

@@ -1,0 +1,39 @@
+"""Upload a new clinics file: every problem listed by row and column; a reviewed diff; a safe save."""
+
+import streamlit as st
+
+from ui.auth import sign_in
+from ui.boot import through_dashboard
+from ui.saving import review_and_save, store
+
+through_dashboard()
+
+MAX_UPLOAD_MB = 10
+
+st.title("Upload clinics data")
+st.caption("Replace the whole clinics file with a new version. It is checked against the data contract; "
+           "nothing is saved while any problem remains, and you see exactly what changes before saving. "
+           "The replaced version is kept and can be restored from History.")
+who = sign_in()
+if who is None:
+    st.stop()
+
+saved = st.session_state.pop("upload_saved", None)
+if saved:
+    st.success(f"Saved: {saved['rows_before']} → {saved['rows_after']} clinics. The previous version is kept "
+               f"as {saved['backup']}. Every page now shows the new data.", icon=":material/task_alt:")
+    st.page_link("pages/find.py", label="See it on Find clinics", icon=":material/search:")
+
+upload = st.file_uploader(f"Clinics CSV (UTF-8, at most {MAX_UPLOAD_MB} MB)", type=["csv"], key="upload_file")
+if upload is None:
+    st.stop()
+if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+    st.error(f"{upload.name} is {upload.size / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_MB} MB. "
+             "Nothing was read or saved.")
+    st.stop()
+# The version the analyst is changing: fixed when this upload was first seen, so a save by someone else
+# in between is caught.
+if st.session_state.get("upload_base_for") != upload.file_id:
+    st.session_state["upload_base_for"] = upload.file_id
+    st.session_state["upload_base"] = store().read()[1]
+review_and_save(upload.getvalue(), st.session_state["upload_base"], who, action="upload", key="upload")

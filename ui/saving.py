@@ -1,0 +1,80 @@
+"""The one way data changes: validate, show exactly what will change, confirm, save safely."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from ui.data import data_path
+from vetting import load_clinics, score
+from vetting.diff import diff_frames, grade_counts
+from vetting.export import to_csv
+from vetting.store import ConflictError, Store
+
+
+def store() -> Store:
+    return Store(data_path())
+
+
+def problems(errors: list) -> None:
+    """Every problem, by row and column, with a download so someone can fix them."""
+    st.error(f"{len(errors)} problem{'s' if len(errors) != 1 else ''} found: nothing can be saved until every "
+             "one is fixed. The current data is unchanged.")
+    table = pd.DataFrame([{"row": getattr(e, "row", None), "column": getattr(e, "column", ""),
+                           "problem": getattr(e, "message", str(e))} for e in errors])
+    st.dataframe(table, hide_index=True, width="stretch", placeholder="—")
+    st.download_button("Download the problems (CSV)", to_csv(table), "problems.csv", "text/csv")
+
+
+def review_and_save(candidate: bytes, base_hash: str, who: str, action: str, key: str) -> None:
+    """Validate `candidate` (the whole new file), show its diff against the current file, save on confirm.
+
+    `base_hash` is the version the analyst started from: if the file changed since, the save is refused.
+    """
+    today = dt.date.today()
+    new = load_clinics(candidate, today=today, locate=False)
+    if not new.ok:
+        problems(new.errors)
+        return
+    for w in new.warnings:
+        st.warning(w)
+    current_bytes, current_hash = store().read()
+    if current_hash != base_hash:
+        last = store().last_entry() or {}
+        st.warning(f"The clinics file changed since you started (saved by {last.get('who', 'someone')} at "
+                   f"{last.get('when', 'an unknown time')}). Saving this would overwrite that change, so it "
+                   "will be refused: start again from the current data.", icon=":material/sync_problem:")
+    old = load_clinics(current_bytes, today=today, locate=False)
+    if not old.ok:  # the live file is broken: show everything as new rather than guessing
+        old_frame = new.frame.iloc[0:0]
+        old_scores = score(old_frame, today=today).summary
+    else:
+        old_frame, old_scores = old.frame, score(old.frame, today=today).summary
+    new_scores = score(new.frame, today=today).summary
+    d = diff_frames(old_frame, new.frame, old_scores, new_scores)
+    st.subheader("Review the change", anchor=False)
+    if d.empty:
+        st.info("This version is identical to the current data: there is nothing to save.")
+        return
+    st.markdown(f"**{d.summary()}**")
+    added, removed, changed, grades = st.tabs([f"Added ({len(d.added)})", f"Removed ({len(d.removed)})",
+                                               f"Changed fields ({len(d.changed)})", "Grades"])
+    added.dataframe(d.added[["clinic_id", "name", "city", "state"]], hide_index=True, width="stretch")
+    removed.dataframe(d.removed[["clinic_id", "name", "city", "state"]], hide_index=True, width="stretch")
+    changed.dataframe(d.changed, hide_index=True, width="stretch", placeholder="(empty)")
+    grades.dataframe(grade_counts(old_scores["grade"], new_scores["grade"]), width="stretch")
+    grades.dataframe(d.grades, hide_index=True, width="stretch")
+    note = st.text_input("What is this change? (goes into the audit log)", key=f"{key}_note")
+    sure = st.checkbox("I have reviewed these changes", key=f"{key}_sure")
+    if st.button("Save", type="primary", disabled=not sure, key=f"{key}_save"):
+        try:
+            entry = store().save(candidate, base_hash, who=who, action=action, note=note)
+        except ConflictError as err:
+            st.error(str(err))
+            if err.last_change:
+                st.json(err.last_change)
+            return
+        st.session_state[f"{key}_saved"] = entry
+        st.rerun()
