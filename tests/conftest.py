@@ -22,6 +22,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import settings
@@ -190,11 +191,39 @@ def _screenshot_name(nodeid_name: str, suffix: str = "") -> str:
     return f"{stem}{'-' + suffix if suffix else ''}.png"
 
 
+# Streamlit scrolls inside its main section, not the document: a "full page" screenshot alone shows only the
+# viewport. The height the app's content needs, so the viewport can grow to it for the picture.
+_CONTENT_HEIGHT_JS = """() => {
+  const heights = [document.documentElement.scrollHeight];
+  for (const id of ['stMain', 'stAppViewContainer', 'stSidebarContent']) {
+    const el = document.querySelector(`[data-testid="${id}"]`);
+    if (el) heights.push(el.scrollHeight);
+  }
+  return Math.max(...heights);
+}"""
+MAX_SCREENSHOT_HEIGHT = 12_000
+
+
 def save_screenshot(page, name: str, suffix: str = "", full_page: bool = True) -> Path:
-    """Save a PNG of ``page`` as tests/screenshots/<name>[-suffix].png (the folder is gitignored)."""
+    """Save a PNG of ``page`` as tests/screenshots/<name>[-suffix].png (the folder is gitignored).
+
+    ``full_page``: the whole app, not only the viewport: the viewport is made as tall as the content for the
+    picture (Streamlit scrolls inside an element, which Playwright's full_page alone does not capture), then
+    restored to its previous size.
+    """
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / _screenshot_name(name, suffix)
-    page.screenshot(path=str(path), full_page=full_page)
+    size = page.viewport_size
+    height = int(page.evaluate(_CONTENT_HEIGHT_JS)) if full_page and size else 0
+    if size and height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": min(height, MAX_SCREENSHOT_HEIGHT)})
+        try:
+            page.wait_for_timeout(800)  # let charts and grids re-lay out and draw the newly visible rows
+            page.screenshot(path=str(path), full_page=True)
+        finally:
+            page.set_viewport_size(size)
+    else:
+        page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
@@ -244,3 +273,52 @@ def wait_for_app(page, timeout_ms: float = 60_000) -> None:
 def app_ready() -> Callable[..., None]:
     """``app_ready(page)`` waits for the Streamlit run to finish (see ``wait_for_app``)."""
     return wait_for_app
+
+
+# --- staying on this machine ------------------------------------------------------------------------------
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# Schemes that never leave the browser.
+LOCAL_SCHEMES = {"data", "blob", "about", "chrome", "chrome-extension", "devtools"}
+
+
+def leaves_machine(url: str) -> bool:
+    """Whether the browser fetching ``url`` would reach beyond this machine."""
+    parts = urlsplit(url)
+    if parts.scheme in LOCAL_SCHEMES:
+        return False
+    return (parts.hostname or "") not in LOCAL_HOSTS
+
+
+def outside(urls: list[str]) -> list[str]:
+    """The distinct URLs among ``urls`` that leave this machine, sorted."""
+    return sorted({u for u in urls if leaves_machine(u)})
+
+
+class RequestLog:
+    """Every URL a tab requested (HTTP requests and websockets), from the moment the log was attached."""
+
+    def __init__(self, page) -> None:
+        self.urls: list[str] = []
+        page.on("request", lambda req: self.urls.append(req.url))
+        page.on("websocket", lambda ws: self.urls.append(ws.url))
+
+    def outside(self) -> list[str]:
+        return outside(self.urls)
+
+    def assert_stayed_local(self, where: str = "the page") -> None:
+        """Fail, listing them, if any request left 127.0.0.1 (or localhost)."""
+        beyond = self.outside()
+        assert not beyond, f"{where} reached beyond this machine:\n" + "\n".join(beyond)
+
+
+@pytest.fixture
+def requests_seen(page) -> RequestLog:
+    """The ``page`` tab's requests, recorded from before the test's first navigation."""
+    return RequestLog(page)
+
+
+@pytest.fixture
+def watch_requests() -> Callable[..., RequestLog]:
+    """``watch_requests(tab)`` starts a RequestLog on another tab (e.g. one opened in a second context)."""
+    return RequestLog

@@ -1,4 +1,4 @@
-"""The home page, as a visitor's browser sees it: map, table, disclaimer, and no internet needed."""
+"""The landing page ("Find clinics"), as a visitor's browser sees it: map, table, disclaimer, no internet needed."""
 
 from __future__ import annotations
 
@@ -7,31 +7,13 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-# Schemes that never leave the browser.
-LOCAL_SCHEMES = {"data", "blob", "about", "chrome", "chrome-extension", "devtools"}
 
-
-def _leaves_machine(url: str) -> bool:
-    parts = urlsplit(url)
-    if parts.scheme in LOCAL_SCHEMES:
-        return False
-    return (parts.hostname or "") not in LOCAL_HOSTS
-
-
-def _outside(urls: list[str]) -> list[str]:
-    return sorted({u for u in urls if _leaves_machine(u)})
-
-
-def test_home_shows_map_table_and_disclaimer_offline(page, app_server, app_ready, screenshot):
-    requested: list[str] = []
+def test_home_shows_map_table_and_disclaimer_offline(page, app_server, app_ready, screenshot, requests_seen):
     topojson: dict[str, int] = {}  # URL -> HTTP status of each /app/static/*.json the map loaded
-
-    page.on("request", lambda req: requested.append(req.url))
-    page.on("websocket", lambda ws: requested.append(ws.url))
 
     def on_response(resp) -> None:
         path = urlsplit(resp.url).path
@@ -42,6 +24,10 @@ def test_home_shows_map_table_and_disclaimer_offline(page, app_server, app_ready
 
     page.goto(app_server + "/", wait_until="domcontentloaded")
     app_ready(page)
+
+    # The landing page is the patient's search.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Find a ketamine therapy clinic", timeout=30_000)
+    expect(page.get_by_role("textbox", name="Where", exact=True)).to_be_visible()
 
     # The plotly map, with its geo base layer drawn: outline paths with real geometry.
     plot = page.locator(".js-plotly-plot").first
@@ -55,7 +41,7 @@ def test_home_shows_map_table_and_disclaimer_offline(page, app_server, app_ready
     except PlaywrightTimeoutError:
         pytest.fail(
             "the map's geo outline was never drawn. topojson from /app/static/: "
-            f"{topojson or 'none'}; requests beyond this machine: {_outside(requested) or 'none'}"
+            f"{topojson or 'none'}; requests beyond this machine: {requests_seen.outside() or 'none'}"
         )
     assert plot.locator("g.geolayer .geo").first.is_visible(), "the map's geo layer is not visible"
 
@@ -66,13 +52,12 @@ def test_home_shows_map_table_and_disclaimer_offline(page, app_server, app_ready
     # The clinics table.
     page.locator('[data-testid="stDataFrame"]').first.wait_for(state="visible")
 
-    # The disclaimer, in visible text.
-    text = " ".join(page.locator('[data-testid="stApp"]').inner_text().split())
-    assert re.search(r"not medical advice", text, re.IGNORECASE), "no visible 'not medical advice' statement"
+    # The disclaimer, in visible text in the sidebar (so it is there on every screen).
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text(re.compile(r"not medical advice", re.IGNORECASE)).first).to_be_visible()
 
     app_ready(page)
     screenshot(page)
 
-    outside = _outside(requested)
-    assert not outside, "the page reached beyond this machine:\n" + "\n".join(outside)
-    assert any(urlsplit(u).path.startswith("/_stcore/stream") for u in requested), "no app websocket seen"
+    requests_seen.assert_stayed_local("the home page")
+    assert any(urlsplit(u).path.startswith("/_stcore/stream") for u in requests_seen.urls), "no app websocket seen"

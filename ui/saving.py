@@ -59,8 +59,8 @@ def review_and_save(candidate: bytes, base_hash: str, who: str, action: str, key
         st.info("This version is identical to the current data: there is nothing to save.")
         return
     st.markdown(f"**{d.summary()}**")
-    added, removed, changed, grades = st.tabs([f"Added ({len(d.added)})", f"Removed ({len(d.removed)})",
-                                               f"Changed fields ({len(d.changed)})", "Grades"])
+    changed, added, removed, grades = st.tabs([f"Changed fields ({len(d.changed)})", f"Added ({len(d.added)})",
+                                               f"Removed ({len(d.removed)})", f"Grades ({len(d.grades)} move)"])
     added.dataframe(d.added[["clinic_id", "name", "city", "state"]], hide_index=True, width="stretch")
     removed.dataframe(d.removed[["clinic_id", "name", "city", "state"]], hide_index=True, width="stretch")
     changed.dataframe(d.changed, hide_index=True, width="stretch", placeholder="(empty)")
