@@ -11,6 +11,7 @@ from ui.data import data_path
 from vetting import load_clinics, score
 from vetting.diff import diff_frames, grade_counts
 from vetting.export import to_csv
+from vetting.geo import far_from_zip, fill_coordinates
 from vetting.store import ConflictError, Store
 
 
@@ -40,6 +41,12 @@ def review_and_save(candidate: bytes, base_hash: str, who: str, action: str, key
         return
     for w in new.warnings:
         st.warning(w)
+    far = far_from_zip(fill_coordinates(new.frame))
+    if not far.empty:
+        st.warning(f"{len(far)} clinic(s) have coordinates more than 50 km from their ZIP code's centre "
+                   "(swapped or mistyped?). You can still save; check them on Data quality.")
+        st.dataframe(far[["clinic_id", "name", "zip", "latitude", "longitude", "km_from_zip"]].round(1),
+                     hide_index=True)
     current_bytes, current_hash = store().read()
     if current_hash != base_hash:
         last = store().last_entry() or {}
