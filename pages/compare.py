@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -58,13 +59,14 @@ if only_diff:
 shown = table.assign(**{n: table[n].map(STATE_ICONS) for n in names})
 
 
-def mark_differences(row: pd.Series) -> list[str]:
-    colour = "background-color: #fff3cd" if row["differs"] else ""
-    return [colour] * len(row)
+def mark_differences(table: pd.DataFrame) -> pd.DataFrame:
+    """Highlight the rows where the clinics differ (one style grid for the whole table)."""
+    colour = np.where(table["differs"].to_numpy()[:, None], "background-color: #fff3cd", "")
+    return pd.DataFrame(np.broadcast_to(colour, table.shape), index=table.index, columns=table.columns)
 
 
 st.dataframe(
-    shown.style.apply(mark_differences, axis=1), hide_index=True, width="stretch",
+    shown.style.apply(mark_differences, axis=None), hide_index=True, width="stretch",
     column_order=["criterion", "critical", *names],
     column_config={"criterion": st.column_config.TextColumn("Criterion", width="medium"),
                    "critical": st.column_config.CheckboxColumn("Critical", width="small")},
