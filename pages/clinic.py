@@ -6,8 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ui.boot import through_dashboard
-from ui.data import checklist, directory, find_place, online_geocoding_enabled
-from ui.notices import data_errors
+from ui.data import checklist, find_place, online_geocoding_enabled, usable_directory
 from ui.text import plain, safe_url
 from vetting.contract import ROUTE_LABELS
 from vetting.geo import distance_km
@@ -16,10 +15,7 @@ from vetting.search import is_stale
 
 through_dashboard()
 
-data = directory()
-if data.errors:
-    data_errors(data.errors, data.path)
-    st.stop()
+data = usable_directory()
 rules = checklist()
 
 ids = data.clinics.sort_values("name").index.tolist()

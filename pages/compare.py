@@ -7,8 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from ui.boot import through_dashboard
-from ui.data import checklist, directory, find_place, online_geocoding_enabled
-from ui.notices import data_errors
+from ui.data import checklist, find_place, online_geocoding_enabled, usable_directory
 from vetting.export import printable_html, to_csv
 from vetting.filters import with_distance
 from vetting.maps import subscore_chart
@@ -17,10 +16,7 @@ from vetting.report import STATE_ICONS, compare_facts, compare_table
 through_dashboard()
 
 st.title("Compare clinics")
-data = directory()
-if data.errors:
-    data_errors(data.errors, data.path)
-    st.stop()
+data = usable_directory()
 rules = checklist()
 
 ids = data.clinics.sort_values("name").index.tolist()

@@ -5,8 +5,8 @@ import datetime as dt
 import streamlit as st
 
 from ui.boot import through_dashboard
-from ui.data import directory, find_place, online_geocoding_enabled
-from ui.notices import data_errors
+from ui.choices import PRICES, condition_label, price_label
+from ui.data import find_place, online_geocoding_enabled, usable_directory
 from ui.tables import results_table
 from vetting.checklist import GRADES
 from vetting.contract import CONDITIONS, ROUTE_LABELS, ROUTES
@@ -17,17 +17,13 @@ from vetting.search import SORTS, PatientQuery, describe, search
 through_dashboard()
 
 RADII = [10, 25, 50, 80, 120, 200, 400]
-PRICES = ["any", 300, 400, 500, 600, 700, 800, 1000, 1500]
 URL = "query-params"
 
 st.title("Find a ketamine therapy clinic")
 st.caption("Every clinic is scored against a published safety checklist. Search near you, then open a "
            "clinic to see why it scored as it did.")
 
-data = directory()
-if data.errors:
-    data_errors(data.errors, data.path)
-    st.stop()
+data = usable_directory()
 
 online = online_geocoding_enabled()
 controls, results = st.columns([1, 2.6], gap="large")
@@ -47,10 +43,10 @@ with controls:
         routes = st.pills("Treatment route", ROUTES, format_func=ROUTE_LABELS.get, selection_mode="multi",
                           key="route", bind=URL, help="Show clinics offering any of these.")
         conditions = st.multiselect("Condition", CONDITIONS, key="condition", bind=URL,
-                                    format_func=lambda c: c.replace("_", " ").capitalize(),
+                                    format_func=condition_label,
                                     help="Show clinics that list any of these conditions.")
         max_price = st.select_slider("Max price per session", PRICES, value="any", key="max_price", bind=URL,
-                                     format_func=lambda p: p if p == "any" else f"${p:,}")
+                                     format_func=price_label)
         insurance = st.toggle("Accepts insurance", key="insurance", bind=URL)
         financing = st.toggle("Offers financing", key="financing", bind=URL)
         new_patients = st.toggle("Accepting new patients", key="new_patients", bind=URL)

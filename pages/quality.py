@@ -5,8 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from ui.boot import through_dashboard
-from ui.data import checklist, directory
-from ui.notices import data_errors
+from ui.data import checklist, usable_directory
 from vetting.export import to_csv
 from vetting.quality import column_completeness, critical_unverified, grades_by_state, likely_duplicates, misplaced
 from vetting.quality import stale as stale_rows
@@ -15,10 +14,7 @@ through_dashboard()
 
 st.title("Data quality")
 st.caption("Lists to go and verify. Each can be downloaded as CSV.")
-data = directory()
-if data.errors:
-    data_errors(data.errors, data.path)
-    st.stop()
+data = usable_directory()
 clinics = data.clinics.reset_index(drop=True)
 today = dt.date.today()
 

@@ -5,8 +5,8 @@ import datetime as dt
 import streamlit as st
 
 from ui.boot import through_dashboard
-from ui.data import checklist, directory, find_place, online_geocoding_enabled, rescored
-from ui.notices import data_errors
+from ui.choices import PRICES, condition_label, price_label
+from ui.data import checklist, find_place, online_geocoding_enabled, rescored, usable_directory
 from vetting.contract import CONDITIONS, ROUTE_LABELS, ROUTES
 from vetting.export import referral_sheet, to_csv
 from vetting.report import referral_list
@@ -17,16 +17,12 @@ through_dashboard()
 
 URL = "query-params"
 RADII = [10, 25, 50, 80, 120, 200, 400, 800]
-PRICES = ["any", 300, 400, 500, 600, 700, 800, 1000, 1500]
 
 st.title("Build a referral list")
 st.caption("For referring clinicians: set the non-negotiables, weigh what matters for this patient, and hand "
            "over a list with reasons and contacts. The whole query lives in the URL: bookmark it or send it.")
 
-data = directory()
-if data.errors:
-    data_errors(data.errors, data.path)
-    st.stop()
+data = usable_directory()
 rules = checklist()
 labels = {c.id: c.label for c in rules.criteria}
 
@@ -52,11 +48,11 @@ with controls:
     radius = st.select_slider("Maximum distance (km)", RADII, value=120, key="radius", bind=URL,
                               disabled=not near)
     conditions = st.multiselect("Conditions", CONDITIONS, key="condition", bind=URL,
-                                format_func=lambda c: c.replace("_", " ").capitalize())
+                                format_func=condition_label)
     routes = st.pills("Routes", ROUTES, format_func=ROUTE_LABELS.get, selection_mode="multi", key="route",
                       bind=URL)
     max_price = st.select_slider("Price ceiling per session", PRICES, value="any", key="max_price", bind=URL,
-                                 format_func=lambda p: p if p == "any" else f"${p:,}")
+                                 format_func=price_label)
     insurance = st.toggle("Must accept insurance", key="insurance", bind=URL)
 
     st.subheader("Weights", anchor=False)

@@ -99,3 +99,14 @@ def _rescore(path: str, mtime_ns: int, today: dt.date, weights: tuple[tuple[str,
 def rescored(weights: dict[str, float]) -> pd.DataFrame:
     """The current clinics scored with `weights` (criterion id -> effective weight)."""
     return _rescore(*_version(), dt.date.today(), tuple(sorted(weights.items())))
+
+
+def usable_directory() -> Directory:
+    """The directory for a page that needs clinics: if the file has problems, say so and stop the page."""
+    from ui.notices import data_errors
+
+    data = directory()
+    if data.errors:
+        data_errors(data.errors, data.path)
+        st.stop()
+    return data

@@ -76,14 +76,19 @@ def shortlist_page(results: pd.DataFrame, title: str, context: list[str]) -> str
 
 
 REFERRAL_COLUMNS = {"rank": "#", "name": "Clinic", "grade": "Grade", "distance_km": "km",
-                    "price_per_session_usd": "Session $", "phone": "Phone", "website": "Website", "address": "Address",
+                    "price_per_session_usd": "Session", "phone": "Phone", "website": "Website", "address": "Address",
                     "why it matched": "Why it matched", "critical, not verified": "Critical, not verified"}
-ONE_PAGE_CSS = "@page { size: landscape; margin: 12mm; } body { font-size: 9pt; } h1 { font-size: 14pt; }"
+ONE_PAGE_CSS = ("@page { size: landscape; margin: 12mm; } body { font-size: 9pt; } h1 { font-size: 14pt; } "
+                "td:nth-child(6) { white-space: nowrap; }")
 
 
 def referral_sheet(rows: pd.DataFrame, criteria_used: list[str], today: dt.date, sample: bool = False) -> str:
     """A one-page printable referral sheet: date, the criteria used, the clinics, the disclaimer."""
-    table = rows[[c for c in REFERRAL_COLUMNS if c in rows]].rename(columns=REFERRAL_COLUMNS)
+    table = rows[[c for c in REFERRAL_COLUMNS if c in rows]].copy()
+    price = pd.to_numeric(table["price_per_session_usd"], errors="coerce")
+    table["price_per_session_usd"] = ("$" + price.round(0).astype("Int64").astype("string")).fillna("not listed")
+    table["distance_km"] = pd.to_numeric(table["distance_km"], errors="coerce").round(0).astype("Int64")
+    table = table.rename(columns=REFERRAL_COLUMNS)
     lines = [f"Prepared {today:%Y-%m-%d}", *criteria_used]
     if sample:
         lines.append("Sample data: these clinics are fictional.")
