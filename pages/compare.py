@@ -23,6 +23,7 @@ ids = data.clinics.sort_values("name").index.tolist()
 # The URL carries clinic ids (?compare=kc-1&compare=kc-2); a bound multiselect would carry labels.
 asked = [i for i in st.query_params.get_all("compare") if i in data.clinics.index][:4]
 chosen = st.multiselect("Clinics to compare (2 to 4)", ids, default=asked, format_func=data.label, max_selections=4,
+                        filter_mode="contains", select_all=False, wrap=True,
                         placeholder="Type a clinic's name")
 st.query_params["compare"] = chosen
 if len(chosen) < 2:

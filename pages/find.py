@@ -43,6 +43,7 @@ with controls:
         routes = st.pills("Treatment route", ROUTES, format_func=ROUTE_LABELS.get, selection_mode="multi",
                           key="route", bind=URL, help="Show clinics offering any of these.")
         conditions = st.multiselect("Condition", CONDITIONS, key="condition", bind=URL,
+                                    filter_mode="contains", select_all=False, wrap=True,
                                     format_func=condition_label,
                                     help="Show clinics that list any of these conditions.")
         max_price = st.select_slider("Max price per session", PRICES, value="any", key="max_price", bind=URL,

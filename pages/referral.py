@@ -39,8 +39,9 @@ controls, results = st.columns([1, 2.4], gap="large")
 with controls:
     st.subheader("Must-haves", anchor=False)
     must = st.multiselect("Criteria the clinic must meet", rules.ids, format_func=labels.get, key="must",
-                          bind=URL, help="Met means the record says yes; not merely not no.")
-    unverified_ok = st.toggle("Let “not verified” pass", key="unverified_ok", bind=URL,
+                          bind=URL, help="Met means the record says yes; not merely not no.",
+                          filter_mode="contains", select_all=False, wrap=True)
+    unverified_ok = st.toggle("Count “not verified” as meeting a must-have", key="unverified_ok", bind=URL,
                               help="Off: a must-have the data does not confirm excludes the clinic.")
     hide_red = st.toggle("Exclude clinics with a red flag", value=True, key="hide_red", bind=URL)
     st.subheader("The patient", anchor=False)
@@ -48,9 +49,9 @@ with controls:
     radius = st.select_slider("Maximum distance (km)", RADII, value=120, key="radius", bind=URL,
                               disabled=not near)
     conditions = st.multiselect("Conditions", CONDITIONS, key="condition", bind=URL,
-                                format_func=condition_label)
-    routes = st.pills("Routes", ROUTES, format_func=ROUTE_LABELS.get, selection_mode="multi", key="route",
-                      bind=URL)
+                                format_func=condition_label, filter_mode="contains", select_all=False, wrap=True)
+    routes = st.multiselect("Routes", ROUTES, format_func=ROUTE_LABELS.get, key="route", bind=URL,
+                            filter_mode="contains", select_all=False, wrap=True)
     max_price = st.select_slider("Price ceiling per session", PRICES, value="any", key="max_price", bind=URL,
                                  format_func=price_label)
     insurance = st.toggle("Must accept insurance", key="insurance", bind=URL)
@@ -99,11 +100,11 @@ with results:
     if near and place is None:
         st.warning(f"We could not find “{near}”. Try a 5-digit ZIP or “City, ST”.")
     st.markdown(f"**{describe(found, place[2] if place else None, radius if place else None)}**")
-    top_n = st.number_input("How many to list", 1, 50, 10, key="top", bind=URL)
+    top_n = st.columns([1, 3])[0].number_input("How many to list", 1, 50, 10, key="top", bind=URL)
     rows = referral_list(found.clinics.head(int(top_n)), data.states, must, rules)
     st.dataframe(rows, hide_index=True, width="stretch", placeholder="—", column_order=[
-        "rank", "name", "grade", "score", "distance_km", "price_per_session_usd", "why it matched",
-        "critical, not verified", "other, not verified", "phone", "website", "address"],
+        "rank", "name", "grade", "why it matched", "critical, not verified", "distance_km",
+        "price_per_session_usd", "phone", "website", "address", "score", "other, not verified"],
         column_config={
             "rank": st.column_config.NumberColumn("#", width="small"),
             "name": st.column_config.TextColumn("Clinic", width="medium"),

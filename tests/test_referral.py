@@ -193,7 +193,7 @@ def test_referral_page_filters_ranks_and_says_which_weights():
     at.selectbox(key="preset").set_value("safety_first").run()
     assert "Safety first" in at.info[0].value
     at.slider(key="w_care").set_value(2.0).run()
-    assert "Care and support x1.5" in at.info[0].value  # 0.75 (preset) x 2
+    assert "Care and support ×1.5" in at.info[0].value  # 0.75 (preset) x 2
 
 
 def test_referral_page_ranking_follows_the_weights():

@@ -77,7 +77,8 @@ def shortlist_page(results: pd.DataFrame, title: str, context: list[str]) -> str
 
 REFERRAL_COLUMNS = {"rank": "#", "name": "Clinic", "grade": "Grade", "distance_km": "km",
                     "price_per_session_usd": "Session", "phone": "Phone", "website": "Website", "address": "Address",
-                    "why it matched": "Why it matched", "critical, not verified": "Critical, not verified"}
+                    "why it matched": "Why it matched", "critical, not verified": "Critical, not verified",
+                    "other, not verified": "Other, not verified"}
 ONE_PAGE_CSS = ("@page { size: landscape; margin: 12mm; } body { font-size: 9pt; } h1 { font-size: 14pt; } "
                 "td:nth-child(6) { white-space: nowrap; }")
 
@@ -88,6 +89,9 @@ def referral_sheet(rows: pd.DataFrame, criteria_used: list[str], today: dt.date,
     price = pd.to_numeric(table["price_per_session_usd"], errors="coerce")
     table["price_per_session_usd"] = ("$" + price.round(0).astype("Int64").astype("string")).fillna("not listed")
     table["distance_km"] = pd.to_numeric(table["distance_km"], errors="coerce").round(0).astype("Int64")
+    for col in ("critical, not verified", "other, not verified"):
+        if col in table:
+            table[col] = table[col].replace("", "none")
     table = table.rename(columns=REFERRAL_COLUMNS)
     lines = [f"Prepared {today:%Y-%m-%d}", *criteria_used]
     if sample:

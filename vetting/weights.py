@@ -65,7 +65,7 @@ class Weights:
         """One line saying which weights are in effect."""
         name = checklist.presets[self.preset].label if self.preset in checklist.presets else "Balanced"
         changed = {c: m for c, m in self.multipliers(checklist).items() if m != 1.0}
-        parts = [f"{checklist.categories[c]} x{m:g}" for c, m in changed.items()]
+        parts = [f"{checklist.categories[c]} ×{m:g}" for c, m in changed.items()]
         if self.criteria:
             parts.append(f"{len(self.criteria)} criterion weight(s) set")
         return f"{name}" + (f": {', '.join(parts)}" if parts else ": the checklist's own weights")
