@@ -41,8 +41,9 @@ with controls:
     must = st.multiselect("Criteria the clinic must meet", rules.ids, format_func=labels.get, key="must",
                           bind=URL, help="Met means the record says yes; not merely not no.",
                           filter_mode="contains", select_all=False, wrap=True)
-    unverified_ok = st.toggle("Count “not verified” as meeting a must-have", key="unverified_ok", bind=URL,
-                              help="Off: a must-have the data does not confirm excludes the clinic.")
+    unverified_ok = st.toggle("Accept unverified must-haves", key="unverified_ok", bind=URL,
+                              help="On: a must-have the data does not confirm either way (not verified) "
+                                   "still counts as met. Off: it excludes the clinic.")
     hide_red = st.toggle("Exclude clinics with a red flag", value=True, key="hide_red", bind=URL)
     st.subheader("The patient", anchor=False)
     near = st.text_input("Patient's location", key="near", bind=URL, placeholder="ZIP or City, ST").strip()
