@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from ui.auth import analyst, sign_in
+from ui.auth import sign_in
 from ui.boot import through_dashboard
 from ui.saving import store
 from vetting import load_clinics, score
@@ -22,8 +22,15 @@ if log.empty:
     st.info("No saves yet: the data has not been changed through this app.")
     st.stop()
 st.dataframe(log.drop(columns=["hash_before"]), hide_index=True, width="stretch", placeholder="—",
-             column_config={"hash_after": st.column_config.TextColumn("version (hash)"),
-                            "backup": st.column_config.TextColumn("replaced version kept as")})
+             column_order=["when", "who", "action", "note", "rows_before", "rows_after", "backup", "hash_after"],
+             column_config={"when": st.column_config.TextColumn("When (UTC)"),
+                            "who": st.column_config.TextColumn("Who"),
+                            "action": st.column_config.TextColumn("Change"),
+                            "note": st.column_config.TextColumn("Note"),
+                            "rows_before": st.column_config.NumberColumn("Clinics before"),
+                            "rows_after": st.column_config.NumberColumn("Clinics after"),
+                            "backup": st.column_config.TextColumn("Replaced version kept as"),
+                            "hash_after": st.column_config.TextColumn("New version (hash)")})
 
 versions = s.versions()
 label = {h: f"{h[:12]} · {when} · {by or '—'} · {action} · {rows} clinics"
@@ -48,11 +55,15 @@ else:
     st.warning("One of these versions does not pass the current checks, so it cannot be compared field by field.")
 
 st.subheader("Roll back", anchor=False)
-who = sign_in() if analyst() is None else analyst()
+restored = st.session_state.pop("restored", None)
+if restored:
+    st.success(f"Restored version {restored[0][:12]}. The version it replaced is kept as {restored[1]['backup']}.",
+               icon=":material/task_alt:")
+who = sign_in()
 if who:
     target = st.selectbox("Restore this version", [h for h in label if h != current_hash], format_func=label.get,
                           index=None, placeholder="Choose a version")
     if target and st.button("Restore it (a new, audited save)", type="primary"):
         entry = s.rollback(target, current_hash, who)
-        st.success(f"Restored {target[:12]}. The version it replaced is kept as {entry['backup']}.")
+        st.session_state["restored"] = (target, entry)
         st.rerun()

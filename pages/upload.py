@@ -19,12 +19,16 @@ if who is None:
     st.stop()
 
 saved = st.session_state.pop("upload_saved", None)
-if saved:
+if saved:  # start the next upload from scratch: a fresh uploader and a fresh base version
+    st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
+    for key in ("upload_base", "upload_base_for", "upload_note", "upload_sure"):
+        st.session_state.pop(key, None)
     st.success(f"Saved: {saved['rows_before']} → {saved['rows_after']} clinics. The previous version is kept "
                f"as {saved['backup']}. Every page now shows the new data.", icon=":material/task_alt:")
     st.page_link("pages/find.py", label="See it on Find clinics", icon=":material/search:")
 
-upload = st.file_uploader(f"Clinics CSV (UTF-8, at most {MAX_UPLOAD_MB} MB)", type=["csv"], key="upload_file")
+upload = st.file_uploader(f"Clinics CSV (UTF-8, at most {MAX_UPLOAD_MB} MB)", type=["csv"],
+                          key=f"upload_file_{st.session_state.get('upload_round', 0)}")
 if upload is None:
     st.stop()
 if upload.size > MAX_UPLOAD_MB * 1024 * 1024:

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from ui.data import data_path
-from vetting import load_clinics, score
+from vetting import LoadResult, load_clinics, score
 from vetting.diff import diff_frames, grade_counts
 from vetting.export import to_csv
 from vetting.geo import far_from_zip, fill_coordinates
@@ -29,13 +29,21 @@ def problems(errors: list) -> None:
     st.download_button("Download the problems (CSV)", to_csv(table), "problems.csv", "text/csv")
 
 
+@st.cache_data(show_spinner="Checking the file…", max_entries=8)
+def _checked(data: bytes, today: dt.date) -> tuple[LoadResult, pd.DataFrame | None]:
+    """A version of the file validated (not located) and scored, cached by content: reruns of the review
+    (typing the note, ticking the box) do not redo the work."""
+    result = load_clinics(data, today=today, locate=False)
+    return result, (score(result.frame, today=today).summary if result.ok else None)
+
+
 def review_and_save(candidate: bytes, base_hash: str, who: str, action: str, key: str) -> None:
     """Validate `candidate` (the whole new file), show its diff against the current file, save on confirm.
 
     `base_hash` is the version the analyst started from: if the file changed since, the save is refused.
     """
     today = dt.date.today()
-    new = load_clinics(candidate, today=today, locate=False)
+    new, new_scores = _checked(candidate, today)
     if not new.ok:
         problems(new.errors)
         return
@@ -53,13 +61,12 @@ def review_and_save(candidate: bytes, base_hash: str, who: str, action: str, key
         st.warning(f"The clinics file changed since you started (saved by {last.get('who', 'someone')} at "
                    f"{last.get('when', 'an unknown time')}). Saving this would overwrite that change, so it "
                    "will be refused: start again from the current data.", icon=":material/sync_problem:")
-    old = load_clinics(current_bytes, today=today, locate=False)
+    old, old_scores = _checked(current_bytes, today)
     if not old.ok:  # the live file is broken: show everything as new rather than guessing
         old_frame = new.frame.iloc[0:0]
         old_scores = score(old_frame, today=today).summary
     else:
-        old_frame, old_scores = old.frame, score(old.frame, today=today).summary
-    new_scores = score(new.frame, today=today).summary
+        old_frame = old.frame
     d = diff_frames(old_frame, new.frame, old_scores, new_scores)
     st.subheader("Review the change", anchor=False)
     if d.empty:
