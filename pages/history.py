@@ -57,7 +57,7 @@ else:
 st.subheader("Roll back", anchor=False)
 restored = st.session_state.pop("restored", None)
 if restored:
-    st.success(f"Restored version {restored[0][:12]}. The version it replaced is kept as {restored[1]['backup']}.",
+    st.success(f"Restored {restored[0][:12]}. The version it replaced is kept as {restored[1]['backup']}.",
                icon=":material/task_alt:")
 who = sign_in()
 if who:
