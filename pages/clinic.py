@@ -52,7 +52,7 @@ m1, m2, m3, m4 = st.columns(4)
 m1.metric("Grade", c["grade"])
 m2.metric("Score", f"{c['score']:.0f} / 100")
 m3.metric("Data complete", f"{c['completeness']:.0%}", help="Share of applicable criteria with a known answer")
-near = st.query_params.get("near")
+near = st.query_params.get("place")
 place = find_place(near, online_geocoding_enabled()) if near else None
 if place is not None and pd.notna(c["latitude"]):
     m4.metric(f"From {place[2]}", f"{float(distance_km(c['latitude'], c['longitude'], place[0], place[1])):.0f} km")
@@ -108,4 +108,4 @@ if questions:
 source = plain(c["source"]) if pd.notna(c["source"]) else "not given"
 st.caption(f"Last verified {verified:%Y-%m-%d}. Source: {source}.")
 if st.button("Compare with other clinics", icon=":material/compare_arrows:"):
-    st.switch_page("pages/compare.py", query_params={"compare": [clinic_id], **({"near": near} if near else {})})
+    st.switch_page("pages/compare.py", query_params={"compare": [clinic_id], **({"place": near} if near else {})})

@@ -34,7 +34,7 @@ if len(chosen) < 2:
 picked = data.clinics.loc[chosen]
 names = [f"{i + 1}. {n}" for i, n in enumerate(picked["name"])]
 
-near = st.query_params.get("near")
+near = st.query_params.get("place")
 place = find_place(near, online_geocoding_enabled()) if near else None
 if place is not None:
     picked = with_distance(picked, place[0], place[1])

@@ -89,7 +89,8 @@ with results:
     if rows:
         picked = [found.clinics.index[rows[0]]]
     if picked:
-        st.switch_page("pages/clinic.py", query_params={"clinic": picked[0], **({"near": near} if near else {})})
+        # `near` is bound to the Where box here, so the place travels as `place` (the details page's distance)
+        st.switch_page("pages/clinic.py", query_params={"clinic": picked[0], **({"place": near} if near else {})})
 
     left, right = st.columns(2)
     left.download_button("Download results (CSV)", to_csv(shortlist(found.clinics)), "clinics.csv", "text/csv",

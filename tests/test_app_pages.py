@@ -141,7 +141,7 @@ def test_url_round_trips_the_view():
 
 
 def test_clinic_details_page():
-    at = app(page="pages/clinic.py", clinic="kc-000005", near="80903")
+    at = app(page="pages/clinic.py", clinic="kc-000005", place="80903")
     assert not at.exception
     assert at.title[0].value == "Firefly Ketamine Infusion Health"
     metrics = {m.label: m.value for m in at.metric}

@@ -66,13 +66,28 @@ NOT_ADVICE = ("Not medical advice. Grades reflect only what the data records aga
 
 def shortlist(results: pd.DataFrame, limit: int = 50) -> pd.DataFrame:
     """The first `limit` results with the columns a patient or a doctor needs to follow up."""
-    return results.head(limit)[[c for c in SHORTLIST_COLUMNS if c in results]].reset_index(drop=True)
+    out = results.head(limit)[[c for c in SHORTLIST_COLUMNS if c in results]].reset_index(drop=True)
+    if "distance_km" in out:
+        out["distance_km"] = out["distance_km"].round(1)
+    if "last_verified" in out:
+        out["last_verified"] = out["last_verified"].dt.strftime("%Y-%m-%d")
+    return out
+
+
+PAGE_HEADERS = {"name": "Clinic", "street_address": "Address", "city": "City", "state": "State", "zip": "ZIP",
+                "phone": "Phone", "website": "Website", "grade": "Grade", "score": "Score",
+                "price_per_session_usd": "Session", "last_verified": "Last verified", "distance_km": "km"}
 
 
 def shortlist_page(results: pd.DataFrame, title: str, context: list[str]) -> str:
     """A printable page of a shortlist: contacts and grades, the search described, the disclaimer."""
     table = shortlist(results).drop(columns=["clinic_id", "red_flags", "unverified"])
-    return printable_html(table, title, context, NOT_ADVICE)
+    price = pd.to_numeric(table["price_per_session_usd"], errors="coerce")
+    table["price_per_session_usd"] = ("$" + price.round(0).astype("Int64").astype("string")).fillna("not listed")
+    table["score"] = table["score"].round(0).astype("Int64")
+    if "distance_km" in table:
+        table["distance_km"] = table["distance_km"].round(0).astype("Int64")
+    return printable_html(table.rename(columns=PAGE_HEADERS), title, context, NOT_ADVICE)
 
 
 REFERRAL_COLUMNS = {"rank": "#", "name": "Clinic", "grade": "Grade", "distance_km": "km",
