@@ -11,6 +11,7 @@ where they fail.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -202,6 +203,16 @@ _CONTENT_HEIGHT_JS = """() => {
   return Math.max(...heights);
 }"""
 MAX_SCREENSHOT_HEIGHT = 12_000
+# Streamlit shows a grey placeholder for an element it has not drawn yet (e.g. just scrolled into view).
+SKELETON = '[data-testid="stMain"] [data-testid="stSkeleton"]'
+
+
+def _wait_for_drawn(page, timeout_ms: float = 15_000) -> None:
+    """Give placeholders time to become elements (best effort: a placeholder that stays is in the picture)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_selector(SKELETON, state="detached", timeout=timeout_ms)
 
 
 def save_screenshot(page, name: str, suffix: str = "", full_page: bool = True) -> Path:
@@ -216,13 +227,20 @@ def save_screenshot(page, name: str, suffix: str = "", full_page: bool = True) -
     size = page.viewport_size
     height = int(page.evaluate(_CONTENT_HEIGHT_JS)) if full_page and size else 0
     if size and height > size["height"]:
-        page.set_viewport_size({"width": size["width"], "height": min(height, MAX_SCREENSHOT_HEIGHT)})
         try:
-            page.wait_for_timeout(800)  # let charts and grids re-lay out and draw the newly visible rows
+            for _ in range(4):  # content drawn lazily can grow once it is in view: grow the viewport with it
+                page.set_viewport_size({"width": size["width"], "height": min(height, MAX_SCREENSHOT_HEIGHT)})
+                page.wait_for_timeout(800)  # let charts and grids re-lay out and draw the newly visible rows
+                _wait_for_drawn(page)
+                grown = int(page.evaluate(_CONTENT_HEIGHT_JS))
+                if grown <= height or height >= MAX_SCREENSHOT_HEIGHT:
+                    break
+                height = grown
             page.screenshot(path=str(path), full_page=True)
         finally:
             page.set_viewport_size(size)
     else:
+        _wait_for_drawn(page)
         page.screenshot(path=str(path), full_page=full_page)
     return path
 
