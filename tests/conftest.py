@@ -99,14 +99,10 @@ def app_log_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("app_server") / "streamlit.log"
 
 
-@pytest.fixture(scope="session")
-def app_server(app_log_path: Path) -> Iterator[str]:
-    """Start the Streamlit app on a free loopback port; yield its base URL (no trailing slash)."""
-    app = Path(os.environ.get("DASHBOARD_APP", "dashboard.py"))
-    app_path = app if app.is_absolute() else REPO_ROOT / app
-    if not app_path.is_file():
-        pytest.fail(f"app script {app_path} does not exist (set DASHBOARD_APP to use another)")
-
+@contextlib.contextmanager
+def running_app(app_path: Path, log_path: Path, extra_args: tuple[str, ...] = (),
+                extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run a Streamlit script on a free loopback port until the block ends; yields its base URL."""
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     cmd = [
@@ -116,9 +112,10 @@ def app_server(app_log_path: Path) -> Iterator[str]:
         "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
+        *extra_args,
     ]  # fmt: skip
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with open(app_log_path, "wb") as log:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -129,19 +126,30 @@ def app_server(app_log_path: Path) -> Iterator[str]:
             if proc.poll() is not None:
                 pytest.fail(
                     f"the app exited with status {proc.returncode} before it was up.\n"
-                    f"$ {' '.join(cmd)}\n--- {app_log_path} ---\n{_tail(app_log_path)}",
+                    f"$ {' '.join(cmd)}\n--- {log_path} ---\n{_tail(log_path)}",
                     pytrace=False,
                 )
             if time.monotonic() > deadline:
                 pytest.fail(
                     f"the app did not answer {base_url}/_stcore/health within {APP_START_TIMEOUT_S:g} s.\n"
-                    f"$ {' '.join(cmd)}\n--- {app_log_path} ---\n{_tail(app_log_path)}",
+                    f"$ {' '.join(cmd)}\n--- {log_path} ---\n{_tail(log_path)}",
                     pytrace=False,
                 )
             time.sleep(0.25)
         yield base_url
     finally:
         _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def app_server(app_log_path: Path) -> Iterator[str]:
+    """Start the Streamlit app on a free loopback port; yield its base URL (no trailing slash)."""
+    app = Path(os.environ.get("DASHBOARD_APP", "dashboard.py"))
+    app_path = app if app.is_absolute() else REPO_ROOT / app
+    if not app_path.is_file():
+        pytest.fail(f"app script {app_path} does not exist (set DASHBOARD_APP to use another)")
+    with running_app(app_path, app_log_path) as base_url:
+        yield base_url
 
 
 # --- the browser ------------------------------------------------------------------------------------------

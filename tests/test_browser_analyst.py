@@ -12,24 +12,17 @@ import contextlib
 import csv
 import io
 import json
-import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from conftest import (
-    APP_START_TIMEOUT_S,
     REPO_ROOT,
     VIEWPORT,
-    _free_port,
-    _healthy,
-    _stop,
     _tail,
+    running_app,
     save_screenshot,
     wait_for_app,
 )
@@ -85,36 +78,9 @@ def analyst_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnalystApp
     secrets.write_text(f'[analysts]\n{NAME} = "{hash_password(PASSWORD)}"\n', encoding="utf-8")
     log_path = folder / "streamlit.log"
 
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "dashboard.py",
-        "--server.port", str(port),
-        "--server.headless", "true",
-        "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-        "--secrets.files", str(secrets),
-    ]  # fmt: skip
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "CLINICS_CSV": str(folder / "clinics.csv")}
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + APP_START_TIMEOUT_S
-        while not _healthy(f"{base_url}/_stcore/health"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(
-                    f"the analyst app was not up (exit status {proc.poll()}).\n$ {' '.join(cmd)}\n"
-                    f"--- {log_path} ---\n{_tail(log_path)}",
-                    pytrace=False,
-                )
-            time.sleep(0.25)
+    with running_app(REPO_ROOT / "dashboard.py", log_path, ("--secrets.files", str(secrets)),
+                     {"CLINICS_CSV": str(folder / "clinics.csv")}) as base_url:
         yield AnalystApp(base_url, folder, log_path, original)
-    finally:
-        _stop(proc)
 
 
 def _new_tab(browser):
