@@ -66,7 +66,7 @@ def _traces(located: pd.DataFrame, street: bool) -> list:
 
 
 def clinic_map(frame: pd.DataFrame, searched: tuple[float, float, str] | None = None, street: bool = False,
-               height: int = 520, radius_km: float | None = None) -> go.Figure:
+               height: int = 440, radius_km: float | None = None) -> go.Figure:
     """A map of clinics (needs clinic_id, latitude, longitude, name, city, state, grade, score).
 
     Default: `scatter_geo` over the bundled US outline (pass OFFLINE_TOPOJSON_CONFIG as the chart's
