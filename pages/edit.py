@@ -1,13 +1,14 @@
 """Fix rows in place and fill missing coordinates; every change is validated and reviewed before saving."""
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
 from ui.auth import sign_in
 from ui.boot import through_dashboard
 from ui.data import online_geocoding_enabled
-from ui.saving import review_and_save, store
-from vetting import load_clinics
+from ui.saving import checked, review_and_save, store
 from vetting.export import clinics_csv
 from vetting.geo import geocode_missing, online_geocoder
 from vetting.load import UnreadableFile, text_table
@@ -57,7 +58,7 @@ with edit_tab:
         st.caption("No edits yet.")
 
 with geo_tab:
-    frame = load_clinics(current, locate=False).frame
+    frame = checked(current, dt.date.today())[0].frame
     if frame is None:
         st.error("The current file has problems: fix them before geocoding.")
         st.stop()

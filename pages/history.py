@@ -7,8 +7,7 @@ import streamlit as st
 
 from ui.auth import sign_in
 from ui.boot import through_dashboard
-from ui.saving import store
-from vetting import load_clinics, score
+from ui.saving import checked, store
 from vetting.diff import diff_frames
 
 through_dashboard()
@@ -42,10 +41,9 @@ left, right = st.columns(2)
 older = left.selectbox("Older", list(label), index=min(1, len(label) - 1), format_func=label.get)
 newer = right.selectbox("Newer", list(label), index=0, format_func=label.get)
 today = dt.date.today()
-a = load_clinics(s.version(older), today=today, locate=False)
-b = load_clinics(s.version(newer), today=today, locate=False)
+(a, a_scores), (b, b_scores) = checked(s.version(older), today), checked(s.version(newer), today)
 if a.ok and b.ok:
-    d = diff_frames(a.frame, b.frame, score(a.frame, today=today).summary, score(b.frame, today=today).summary)
+    d = diff_frames(a.frame, b.frame, a_scores, b_scores)
     st.markdown(f"**{d.summary()}**")
     st.dataframe(d.changed, hide_index=True, width="stretch", placeholder="(empty)")
     if not d.added.empty or not d.removed.empty:

@@ -305,7 +305,7 @@ def app_ready() -> Callable[..., None]:
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 # Schemes that never leave the browser.
-LOCAL_SCHEMES = {"data", "blob", "about", "chrome", "chrome-extension", "devtools"}
+LOCAL_SCHEMES = {"data", "blob", "about", "file", "chrome", "chrome-extension", "devtools"}
 
 
 def leaves_machine(url: str) -> bool:

@@ -11,12 +11,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from conftest import outside
 
 pytestmark = pytest.mark.browser
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-# Schemes that never leave the browser.
-LOCAL_SCHEMES = {"data", "blob", "about", "file", "chrome", "chrome-extension", "devtools"}
 
 PLACE = "Denver, CO"
 MUST = {  # what is typed into the multiselect -> the criterion label it picks
@@ -27,17 +25,6 @@ PRESET = "Safety first"
 CSV_HEADER = ["rank", "clinic_id", "name", "grade", "score", "why it matched"]
 COUNT_LINE = re.compile(r"^\d+ clinics? (within .+|in the directory).*; (\d+) shown\.$")
 DEFAULT_TOP = 10  # "How many to list" starts at 10
-
-
-def _leaves_machine(url: str) -> bool:
-    parts = urlsplit(url)
-    if parts.scheme in LOCAL_SCHEMES:
-        return False
-    return (parts.hostname or "") not in LOCAL_HOSTS
-
-
-def _outside(urls: list[str]) -> list[str]:
-    return sorted({u for u in urls if _leaves_machine(u)})
 
 
 def _record_requests(page, into: list[str]) -> None:
@@ -221,7 +208,7 @@ def test_referral_builder_lists_downloads_and_shares(page, app_server, app_ready
     sheet_path = tmp_path / "referral-sheet.html"
     download.value.save_as(sheet_path)
     app_ready(page)
-    assert not _outside(requested), "the builder reached beyond this machine:\n" + "\n".join(_outside(requested))
+    assert not outside(requested), "the builder reached beyond this machine:\n" + "\n".join(outside(requested))
 
     sheet = page.context.new_page()
     try:
@@ -257,6 +244,6 @@ def test_referral_builder_lists_downloads_and_shares(page, app_server, app_ready
         other.close()
 
     # --- 5. Nothing left the machine ------------------------------------------------------------------
-    outside = _outside(requested)
-    assert not outside, "the referral pages reached beyond this machine:\n" + "\n".join(outside)
+    leaked = outside(requested)
+    assert not leaked, "the referral pages reached beyond this machine:\n" + "\n".join(leaked)
     assert any(urlsplit(u).path.startswith("/_stcore/stream") for u in requested), "no app websocket seen"

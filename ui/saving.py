@@ -30,7 +30,7 @@ def problems(errors: list) -> None:
 
 
 @st.cache_data(show_spinner="Checking the file…", max_entries=8)
-def _checked(data: bytes, today: dt.date) -> tuple[LoadResult, pd.DataFrame | None]:
+def checked(data: bytes, today: dt.date) -> tuple[LoadResult, pd.DataFrame | None]:
     """A version of the file validated (not located) and scored, cached by content: reruns of the review
     (typing the note, ticking the box) do not redo the work."""
     result = load_clinics(data, today=today, locate=False)
@@ -43,7 +43,7 @@ def review_and_save(candidate: bytes, base_hash: str, who: str, action: str, key
     `base_hash` is the version the analyst started from: if the file changed since, the save is refused.
     """
     today = dt.date.today()
-    new, new_scores = _checked(candidate, today)
+    new, new_scores = checked(candidate, today)
     if not new.ok:
         problems(new.errors)
         return
@@ -61,7 +61,7 @@ def review_and_save(candidate: bytes, base_hash: str, who: str, action: str, key
         st.warning(f"The clinics file changed since you started (saved by {last.get('who', 'someone')} at "
                    f"{last.get('when', 'an unknown time')}). Saving this would overwrite that change, so it "
                    "will be refused: start again from the current data.", icon=":material/sync_problem:")
-    old, old_scores = _checked(current_bytes, today)
+    old, old_scores = checked(current_bytes, today)
     if not old.ok:  # the live file is broken: show everything as new rather than guessing
         old_frame = new.frame.iloc[0:0]
         old_scores = score(old_frame, today=today).summary
