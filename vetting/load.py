@@ -77,42 +77,45 @@ def _read_bytes(source: Source) -> bytes:
     return source.read()
 
 
-def decode(data: bytes) -> str:
-    """The file's text, or UnreadableFile with one sentence saying why it is not a UTF-8 CSV."""
-    if not data.strip():
+_SAVE_AS_CSV = "save it from your spreadsheet as 'CSV UTF-8' and upload that."
+_HEAD = 65536  # binary files show themselves early
+
+
+def _sniff(data: bytes) -> None:
+    """Refuse, in one sentence, what is plainly not CSV text: empty, a spreadsheet/archive, or binary."""
+    if not data or data.isspace():
         raise UnreadableFile("The file is empty: a clinics CSV needs a header row and one row per clinic.")
     if data[:4] == b"PK\x03\x04":
-        raise UnreadableFile("The file is a spreadsheet or archive, not a CSV: "
-                             "save it from your spreadsheet as 'CSV UTF-8' and upload that.")
-    if b"\x00" in data[:65536]:
-        raise UnreadableFile("The file is binary, not CSV text: "
-                             "save it from your spreadsheet as 'CSV UTF-8' and upload that.")
+        raise UnreadableFile(f"The file is a spreadsheet or archive, not a CSV: {_SAVE_AS_CSV}")
+    head = data[:_HEAD]
+    if b"\x00" in head:
+        raise UnreadableFile(f"The file is binary, not CSV text: {_SAVE_AS_CSV}")
+    controls = sum(head.count(bytes([c])) for c in range(32) if chr(c) not in "\t\r\n")
+    if controls > max(8, len(head) // 100):
+        raise UnreadableFile(f"The file is binary, not CSV text: {_SAVE_AS_CSV}")
+
+
+def decode(data: bytes) -> str:
+    """The file's text, or UnreadableFile with one sentence saying why it is not a UTF-8 CSV."""
+    _sniff(data)
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         raise UnreadableFile(
             f"The file is not UTF-8 text: byte 0x{data[err.start]:02x} on line {line} cannot be read "
             "(save it as 'CSV UTF-8'; it looks like another encoding, such as Latin-1 or Windows-1252)."
         ) from None
-    head = text[:65536]  # binary files show themselves early
-    controls = sum(head.count(chr(c)) for c in range(32) if chr(c) not in "\t\r\n")
-    if controls > max(8, len(head) // 100):
-        raise UnreadableFile("The file is binary, not CSV text: "
-                             "save it from your spreadsheet as 'CSV UTF-8' and upload that.")
-    return text
 
 
 # ------------------------------------------------------------------ text -> checked strings
 _BAD_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
 
 
-def read_text_frame(text: str) -> tuple[pd.DataFrame, list[Issue], list[str]]:
-    """Parse CSV text into stripped strings indexed so that row = index + 2; header problems as issues."""
+def _parse_careful(text: str) -> tuple[list[str], pd.DataFrame, list[Issue]]:
+    """pandas' parser: slower, but it names every ragged row and keeps blank lines' row numbers."""
     header = next(csv.reader(io.StringIO(text)), [])
-    header = [h.strip() for h in header]
     issues: list[Issue] = []
-    notes: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -132,8 +135,64 @@ def read_text_frame(text: str) -> tuple[pd.DataFrame, list[Issue], list[str]]:
     raw = raw.fillna("")
     for col in raw.columns:
         raw[col] = raw[col].astype(str).str.strip()
-    raw = raw[(raw != "").any(axis=1)]  # wholly empty lines are not clinics
+    return header, raw, issues
 
+
+def _parse_fast(data: bytes | Path, head: bytes) -> tuple[list[str], pd.DataFrame] | None:
+    """Arrow's multi-threaded CSV reader straight from the bytes, or streamed from the file in blocks
+    (no Python text copy of the file; `head` is its first bytes, for the header).
+
+    Returns None when the file needs the careful reader: ragged rows, blank lines, a bad encoding or
+    anything else Arrow refuses; that reader then explains the problem row by row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    header = next(csv.reader(io.StringIO(head[:_HEAD].decode("utf-8-sig", "replace"))), [])
+    if not header:
+        return None
+    ragged: list[object] = []
+
+    def refuse(row: object) -> str:
+        ragged.append(row)
+        return "skip"
+
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            str(data) if isinstance(data, Path) else pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=8 << 20),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
+                                             invalid_row_handler=refuse),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError):
+        return None
+    if ragged:
+        return None
+    columns = table.columns
+    del table
+    for i, col in enumerate(columns):  # trim one column at a time, freeing the untrimmed one
+        columns[i] = pc.utf8_trim_whitespace(col)
+    del col
+    filled = np.zeros(len(columns[0]) if columns else 0, dtype=bool)
+    for col in columns:
+        filled |= pc.greater(pc.binary_length(col), 0).to_numpy(zero_copy_only=False)
+    index = np.flatnonzero(filled)
+    if len(index) < len(filled):  # rows of bare commas are not clinics
+        keep = pa.array(filled)
+        columns = [col.filter(keep) for col in columns]
+    raw = pa.table(columns, names=[str(i) for i in range(len(columns))]).to_pandas()  # "str" columns
+    raw.columns = range(len(columns))
+    raw.index = pd.RangeIndex(len(filled))[index] if len(index) < len(filled) else pd.RangeIndex(len(filled))
+    return header, raw
+
+
+def _name_columns(header: list[str], raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue], list[str]]:
+    """Name the parsed columns from the header; header problems as issues, notes for extra/absent columns."""
+    header = [h.strip() for h in header]
+    issues: list[Issue] = []
+    notes: list[str] = []
     names: list[str] = []
     seen: set[str] = set()
     for i, name in enumerate(header):
@@ -165,6 +224,37 @@ def read_text_frame(text: str) -> tuple[pd.DataFrame, list[Issue], list[str]]:
     if ("latitude" in present) != ("longitude" in present):
         missing = "longitude" if "latitude" in present else "latitude"
         issues.append(Issue(HEADER_ROW, missing, "is missing: latitude and longitude come as a pair"))
+    return raw, issues, notes
+
+
+def read_text_frame(text: str) -> tuple[pd.DataFrame, list[Issue], list[str]]:
+    """Parse CSV text into stripped strings indexed so that row = index + 2; header problems as issues."""
+    header, raw, issues = _parse_careful(text)
+    raw = raw[(raw != "").any(axis=1)]  # wholly empty lines are not clinics
+    raw, header_issues, notes = _name_columns(header, raw)
+    return raw, issues + header_issues, notes
+
+
+def read_raw(source: Source) -> tuple[pd.DataFrame, list[Issue], list[str]]:
+    """Like `read_text_frame`, from a file or its bytes: Arrow's fast reader, or the careful one when needed.
+
+    A file on disk is streamed (its bytes are read whole only when the careful reader is needed)."""
+    if isinstance(source, str | Path) and Path(source).is_file():
+        path = Path(source)
+        with path.open("rb") as f:
+            head = f.read(_HEAD + 1)
+        _sniff(head if len(head) <= _HEAD else head + b"x")  # a longer file is not empty
+        fast = _parse_fast(path, head)
+        if fast is None:
+            return read_text_frame(decode(_read_bytes(path)))
+    else:
+        data = _read_bytes(source)
+        _sniff(data)
+        fast = _parse_fast(data, data[:_HEAD])
+        if fast is None:
+            return read_text_frame(decode(data))
+    header, raw = fast
+    raw, issues, notes = _name_columns(header, raw)
     return raw, issues, notes
 
 
@@ -235,8 +325,7 @@ def load_clinics(source: Source, today: dt.date | None = None, locate: bool = Tr
     """
     today = today or dt.date.today()
     try:
-        text = decode(_read_bytes(source))
-        raw, issues, notes = read_text_frame(text)
+        raw, issues, notes = read_raw(source)
     except UnreadableFile as err:
         return LoadResult(None, [str(err)], unreadable=True)
     issues += check_text(raw, today)

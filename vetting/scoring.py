@@ -18,22 +18,25 @@ from .checklist import GRADES, Checklist, Criterion, load_checklist
 from .filters import list_contains
 
 MET, NOT_MET, UNKNOWN, NOT_APPLICABLE = np.int8(1), np.int8(0), np.int8(-1), np.int8(-2)
+_BLOCK = 1 << 16  # clinics per block in `score`
 STATE_LABELS = {int(MET): "met", int(NOT_MET): "not met", int(UNKNOWN): "not verified",
                 int(NOT_APPLICABLE): "not applicable"}
 
 
 def _known_and_true(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(known, true) numpy masks of a nullable boolean series."""
-    b = s.astype("boolean")
-    known = b.notna().to_numpy()
-    return known, b.fillna(False).to_numpy(dtype=bool)
+    b = s.array if isinstance(s.dtype, pd.BooleanDtype) else s.astype("boolean").array
+    return ~b.isna(), b.fillna(False).to_numpy(dtype=bool)
 
 
 def _codes(known: np.ndarray, true: np.ndarray) -> np.ndarray:
-    return np.where(known, np.where(true, MET, NOT_MET), UNKNOWN).astype(np.int8)
+    """met 1 / not met 0 / not verified -1, as int8 arithmetic: known x (true + 1) - 1."""
+    return known.view(np.int8) * (true.view(np.int8) + np.int8(1)) - np.int8(1)
 
 
 def _number(s: pd.Series) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s.to_numpy(dtype=float, na_value=np.nan)
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
@@ -73,8 +76,16 @@ def evaluate(frame: pd.DataFrame, checklist: Checklist | None = None, today: dt.
     """State codes (int8: 1 met, 0 not met, -1 not verified, -2 not applicable), clinics x criteria."""
     checklist = checklist or load_checklist()
     today = today or dt.date.today()
-    data = {c.id: evaluate_criterion(frame, c, today) for c in checklist.criteria}
-    return pd.DataFrame(data, index=frame.index)
+    return pd.DataFrame(_state_matrix(frame, checklist, today).T, index=frame.index,
+                        columns=[c.id for c in checklist.criteria], copy=False)
+
+
+def _state_matrix(frame: pd.DataFrame, checklist: Checklist, today: dt.date) -> np.ndarray:
+    """criteria x clinics int8 states (one contiguous row per criterion; its transpose is the frame)."""
+    out = np.empty((len(checklist.criteria), len(frame)), dtype=np.int8)
+    for j, c in enumerate(checklist.criteria):
+        out[j] = evaluate_criterion(frame, c, today)
+    return out
 
 
 def state_labels(states: pd.DataFrame) -> pd.DataFrame:
@@ -103,22 +114,60 @@ def resolve_weights(checklist: Checklist, weights: Mapping[str, float] | None = 
 def grade_of(score: np.ndarray, red_flag: np.ndarray, unverified: np.ndarray, checklist: Checklist
              ) -> np.ndarray:
     """Letter grades from scores, with the red-flag and not-verified rules applied."""
+    return np.array(GRADES)[grade_codes(score, red_flag, unverified, checklist)]
+
+
+def _letters(codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Grade letters as pandas text, taken by Arrow (10x faster than numpy strings at a million rows)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.take(pa.array(GRADES, type=pa.large_string()), codes).to_pandas().array
+
+
+def grade_codes(score: np.ndarray, red_flag: np.ndarray, unverified: np.ndarray, checklist: Checklist
+                ) -> np.ndarray:
+    """Grades as positions in GRADES (0 = A ... 4 = F)."""
     g = checklist.grading
     order = {letter: i for i, letter in enumerate(GRADES)}
     idx = np.full(len(score), order["F"], dtype=np.int8)
     for letter in reversed(GRADES[:-1]):  # D, C, B, A: a higher threshold overrides a lower one
         idx = np.where(score >= g.thresholds[letter], order[letter], idx)
     idx = np.where(unverified, np.maximum(idx, order[g.unverified_grade_cap]), idx)
-    idx = np.where(red_flag, order[g.red_flag_grade], idx)
-    return np.array(GRADES)[idx]
+    return np.where(red_flag, order[g.red_flag_grade], idx).astype(np.int8)
+
+
+def id_lists(rows: np.ndarray, ids: list[str]) -> pd.Categorical:
+    """Per clinic, the ids whose row is True in `rows` (ids x clinics, bool), joined with ';'.
+
+    A categorical: clinics share few distinct lists. Each clinic's set is packed into the bits of one
+    integer, the distinct patterns are found (a lookup table up to 20 ids, hashing up to 64, sorting
+    beyond), and only those are spelled out; no per-clinic Python loop."""
+    k, n = rows.shape
+    if k <= 64:
+        kind = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if np.iinfo(t).bits >= k)
+        word, bit = np.zeros(n, dtype=kind), np.empty(n, dtype=kind)
+        for i in range(k):  # k passes over the clinics, in the narrowest integer that holds k bits
+            np.left_shift(rows[i], kind(i), out=bit, casting="unsafe")
+            word |= bit
+        if k <= 20:
+            patterns = np.flatnonzero(np.bincount(word, minlength=1 << k))
+            lookup = np.zeros(1 << k, dtype=np.int32)
+            lookup[patterns] = np.arange(len(patterns))
+            codes = lookup[word]
+        else:
+            codes, patterns = pd.factorize(word)
+        sets = [[i for i in range(k) if int(p) >> i & 1] for p in patterns]
+    else:
+        unique, codes = np.unique(np.packbits(rows, axis=0, bitorder="little").T, axis=0, return_inverse=True)
+        sets = [np.flatnonzero(np.unpackbits(u, bitorder="little")[:k]).tolist() for u in unique]
+    labels = [";".join(ids[i] for i in members) for members in sets]
+    return pd.Categorical.from_codes(np.asarray(codes).reshape(n), categories=pd.Index(labels, dtype=object))
 
 
 def join_ids(mask: np.ndarray, ids: list[str]) -> np.ndarray:
-    """Per row, the ids whose column is True in `mask`, joined with ';'."""
-    out = np.full(mask.shape[0], "", dtype=object)
-    for j, cid in enumerate(ids):
-        out = np.where(mask[:, j], np.where(out == "", cid, out + ";" + cid), out)
-    return out
+    """Per row, the ids whose column is True in `mask` (rows x ids), joined with ';'."""
+    return np.asarray(id_lists(np.asarray(mask, dtype=bool).T, ids), dtype=object)
 
 
 @dataclass
@@ -137,40 +186,61 @@ def score(frame: pd.DataFrame, checklist: Checklist | None = None,
     summary columns: clinic_id, score (0-100, one decimal), grade (A-F), red_flags and unverified
     (critical criterion ids joined by ';'), n_red_flags, n_unverified, completeness (0-1, share of
     applicable criteria with a known answer), subscore_<category> (0-100 or NaN), met, applicable.
+
+    Vectorised: each criterion is evaluated over all clinics at once, then blocks of 65,536 clinics are
+    summed with one matrix product per block (weights by category x criteria), so the temporaries stay
+    small at a million clinics.
     """
     checklist = checklist or load_checklist()
+    today = today or dt.date.today()
     w = resolve_weights(checklist, weights)
-    states = evaluate(frame, checklist, today)
-    s = states.to_numpy()
-    wv = w.reindex(states.columns).to_numpy()
-    applicable = s != NOT_APPLICABLE
-    met = s == MET
-    known = applicable & (s != UNKNOWN)
+    ids = [c.id for c in checklist.criteria]
+    s = _state_matrix(frame, checklist, today)  # criteria x clinics
+    n = s.shape[1]
+    cats = list(checklist.categories)
+    # Per criterion, a column of weights by category, then a column of ones (to count); multiplying
+    # the met / applicable indicator matrices by it gives weighted sums and counts in one BLAS call
+    # (float32: exact for counts and for weights in halves; others carry ~1e-7 relative error).
+    by_cat = np.zeros((len(cats) + 1, len(ids)), dtype=np.float32)
+    for j, c in enumerate(checklist.criteria):
+        by_cat[cats.index(c.category), j] = w[c.id]
+    by_cat[-1] = 1.0
+    critical = np.array([c.critical for c in checklist.criteria])
+    crit_ids = [cid for cid, crit in zip(ids, critical, strict=True) if crit]
+    met_sums, app_sums = np.empty((len(cats) + 1, n), np.float32), np.empty((len(cats) + 1, n), np.float32)
+    known_n = np.empty(n, dtype=np.int16)
+    red_rows, unv_rows = np.empty((len(crit_ids), n), dtype=bool), np.empty((len(crit_ids), n), dtype=bool)
+    for lo in range(0, n, _BLOCK):  # blocks of clinics bound the temporaries' memory
+        block, part = s[:, lo:lo + _BLOCK], slice(lo, lo + _BLOCK)
+        met_sums[:, part] = by_cat @ (block == MET).astype(np.float32)
+        app_sums[:, part] = by_cat @ (block != NOT_APPLICABLE).astype(np.float32)
+        known_n[part] = (block >= NOT_MET).sum(axis=0, dtype=np.int16)  # met or not met
+        red_rows[:, part] = block[critical] == NOT_MET
+        unv_rows[:, part] = block[critical] == UNKNOWN
+    met_n, app_n = met_sums[-1].astype(np.int16), app_sums[-1].astype(np.int16)
     with np.errstate(invalid="ignore", divide="ignore"):
-        raw_score = 100.0 * (met * wv).sum(axis=1) / (applicable * wv).sum(axis=1)
-        completeness = known.sum(axis=1) / applicable.sum(axis=1)
-    score_1dp = np.round(raw_score, 1)
-    critical = np.array([checklist[c].critical for c in states.columns])
-    red = (s == NOT_MET) & critical
-    unv = (s == UNKNOWN) & critical
-    summary = pd.DataFrame({
-        "clinic_id": frame["clinic_id"].to_numpy(),
+        score_1dp = np.round(100.0 * met_sums[:-1].sum(axis=0, dtype=np.float64)
+                             / app_sums[:-1].sum(axis=0, dtype=np.float64), 1)
+        completeness = np.round(known_n / app_n, 3)
+    n_red = red_rows.sum(axis=0, dtype=np.int16)
+    n_unv = unv_rows.sum(axis=0, dtype=np.int16)
+    summary = {
+        "clinic_id": frame["clinic_id"].array,
         "score": score_1dp,
-        "grade": grade_of(np.nan_to_num(score_1dp, nan=0.0), red.any(axis=1), unv.any(axis=1), checklist),
-        "red_flags": join_ids(red, list(states.columns)),
-        "unverified": join_ids(unv, list(states.columns)),
-        "n_red_flags": red.sum(axis=1),
-        "n_unverified": unv.sum(axis=1),
-        "completeness": np.round(completeness, 3),
-    }, index=frame.index)
-    for cat in checklist.categories:
-        in_cat = np.array([checklist[c].category == cat for c in states.columns])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sub = 100.0 * (met * wv * in_cat).sum(axis=1) / (applicable * wv * in_cat).sum(axis=1)
-        summary[f"subscore_{cat}"] = np.round(sub, 1)
-    summary["met"] = met.sum(axis=1)
-    summary["applicable"] = applicable.sum(axis=1)
-    return Scores(summary, states, w)
+        "grade": _letters(grade_codes(np.nan_to_num(score_1dp, nan=0.0), n_red > 0, n_unv > 0, checklist)),
+        "red_flags": id_lists(red_rows, crit_ids),
+        "unverified": id_lists(unv_rows, crit_ids),
+        "n_red_flags": n_red,
+        "n_unverified": n_unv,
+        "completeness": completeness,
+    }
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for i, cat in enumerate(cats):
+            summary[f"subscore_{cat}"] = np.round(100.0 * met_sums[i].astype(np.float64) / app_sums[i], 1)
+    summary["met"] = met_n
+    summary["applicable"] = app_n
+    states = pd.DataFrame(s.T, index=frame.index, columns=ids, copy=False)
+    return Scores(pd.DataFrame(summary, index=frame.index), states, w.reindex(ids))
 
 
 def scored(frame: pd.DataFrame, checklist: Checklist | None = None,

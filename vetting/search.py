@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .checklist import GRADES
-from .filters import list_contains, with_distance
+from .filters import list_contains, with_distance, within
 from .scoring import MET, UNKNOWN
 
 SORTS = {
@@ -117,9 +117,8 @@ def search(clinics: pd.DataFrame, q: PatientQuery, today: dt.date | None = None,
     today = today or dt.date.today()
     frame = clinics
     if q.origin is not None:
-        frame = with_distance(frame, *q.origin)
-        if q.radius_km is not None:
-            frame = frame[frame["distance_km"] <= q.radius_km]
+        frame = (within(frame, *q.origin, q.radius_km) if q.radius_km is not None
+                 else with_distance(frame, *q.origin))
     hide = _filters(frame, q, today, states)
     hidden_any = np.zeros(len(frame), dtype=bool)
     for mask in hide.values():
