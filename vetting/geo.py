@@ -129,26 +129,34 @@ def distance_km(lat1, lon1, lat2, lon2) -> np.ndarray:
     return np.where(sigma > 1e-12, d, np.where(np.isnan(sigma), np.nan, 0.0))
 
 
+def zip_centroids(zips: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(lat, lon) of each ZIP's centroid, NaN where the gazetteer has none (one lookup per distinct ZIP)."""
+    table = zip_table()
+    codes, uniques = pd.factorize(zips)
+    pos = table.index.get_indexer(uniques)
+    lat = np.append(np.where(pos >= 0, table["lat"].to_numpy()[pos], np.nan), np.nan)
+    lon = np.append(np.where(pos >= 0, table["lon"].to_numpy()[pos], np.nan), np.nan)
+    return lat[codes], lon[codes]  # code -1 (no ZIP) takes the trailing NaN
+
+
 def fill_coordinates(frame: pd.DataFrame) -> pd.DataFrame:
     """Give clinics without coordinates their ZIP's centroid; `location_source` says where each came from."""
-    table = zip_table()
-    missing = frame["latitude"].isna() | frame["longitude"].isna()
-    lat = frame["zip"].map(table["lat"])
-    lon = frame["zip"].map(table["lon"])
-    out = frame.copy()
-    out["latitude"] = frame["latitude"].where(~missing, lat)
-    out["longitude"] = frame["longitude"].where(~missing, lon)
-    source = np.where(~missing, LOCATION_LISTED, np.where(lat.notna(), LOCATION_ZIP, LOCATION_UNKNOWN))
-    out["location_source"] = pd.Categorical(source, categories=[LOCATION_LISTED, LOCATION_ZIP,
-                                                                LOCATION_UNKNOWN])
-    return out
+    listed_lat = frame["latitude"].to_numpy(dtype=float, na_value=np.nan)
+    listed_lon = frame["longitude"].to_numpy(dtype=float, na_value=np.nan)
+    missing = np.isnan(listed_lat) | np.isnan(listed_lon)
+    lat, lon = zip_centroids(frame["zip"])
+    source = np.where(~missing, 0, np.where(~np.isnan(lat), 1, 2)).astype(np.int8)
+    return frame.assign(  # no copy of the other columns (pandas' copy-on-write)
+        latitude=np.where(missing, lat, listed_lat),
+        longitude=np.where(missing, lon, listed_lon),
+        location_source=pd.Categorical.from_codes(source, categories=[LOCATION_LISTED, LOCATION_ZIP,
+                                                                      LOCATION_UNKNOWN]))
 
 
 def far_from_zip(frame: pd.DataFrame, km: float = FAR_FROM_ZIP_KM) -> pd.DataFrame:
     """Clinics whose listed coordinates lie more than `km` from their ZIP's centroid, with the distance."""
-    table = zip_table()
-    d = distance_km(frame["latitude"], frame["longitude"],
-                    frame["zip"].map(table["lat"]), frame["zip"].map(table["lon"]))
+    zlat, zlon = zip_centroids(frame["zip"])
+    d = distance_km(frame["latitude"], frame["longitude"], zlat, zlon)
     out = frame.assign(km_from_zip=d)
     listed = out["location_source"] == LOCATION_LISTED if "location_source" in out else True
     return out[listed & (out["km_from_zip"] > km)]

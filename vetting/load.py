@@ -161,7 +161,7 @@ def _parse_fast(data: bytes | Path, head: bytes) -> tuple[list[str], pd.DataFram
     try:
         table = pacsv.read_csv(
             str(data) if isinstance(data, Path) else pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=8 << 20),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 20),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
                                              invalid_row_handler=refuse),
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
@@ -279,14 +279,16 @@ def _list_canonical(s: pd.Series, vocabulary: tuple[str, ...]) -> pd.Series:
     return pd.Series(pd.Categorical(cats.to_numpy()[codes]), index=s.index, name=s.name)
 
 
-def to_typed(raw: pd.DataFrame) -> pd.DataFrame:
+def to_typed(raw: pd.DataFrame, consume: bool = False) -> pd.DataFrame:
     """Convert checked strings to typed columns, contract columns first, extra columns after.
 
-    The index is kept (row = index + 2), so callers can still name file rows."""
+    The index is kept (row = index + 2), so callers can still name file rows. With `consume`, each
+    text column is taken out of `raw` as it is converted, so the text and typed copies of the whole
+    file never coexist (it matters at a million rows)."""
     out: dict[str, pd.Series] = {}
     empty = pd.Series("", index=raw.index, dtype=str)
     for col in COLUMNS:
-        s = raw.get(col.name, empty)
+        s = (raw.pop(col.name) if consume else raw[col.name]) if col.name in raw else empty
         k = col.kind
         if k is Kind.TRISTATE:
             out[col.name] = tristate(s)
@@ -332,7 +334,8 @@ def load_clinics(source: Source, today: dt.date | None = None, locate: bool = Tr
     result = LoadResult(None, sort_issues(issues, raw.columns), notes, rows=len(raw))
     if result.errors:
         return result
-    frame = to_typed(raw)
+    frame = to_typed(raw, consume=True)
+    del raw
     if locate:
         from .geo import far_from_zip, fill_coordinates
 
