@@ -17,6 +17,7 @@ from vetting.search import SORTS, PatientQuery, describe, search
 through_dashboard()
 
 RADII = [10, 25, 50, 80, 120, 200, 400]
+SHOWN = 1000  # clinics drawn and listed at most: enough to browse; more would only slow every click
 URL = "query-params"
 
 st.title("Find a ketamine therapy clinic")
@@ -71,7 +72,7 @@ query = PatientQuery(
     new_patients=new_patients, min_grade=min_grade, hide_red_flags=hide_red, hide_stale=hide_stale,
     sort=sort if place or sort != "distance" else "score",
 )
-found = search(data.clinics, query, dt.date.today())
+found = search(data.clinics, query, dt.date.today(), limit=SHOWN)
 
 with results:
     st.markdown(f"**{describe(found, place[2] if place else None, radius if place else None)}**")
@@ -83,6 +84,9 @@ with results:
         selection_mode="points", config=OFFLINE_TOPOJSON_CONFIG if not street else {"displaylogo": False})
     picked = [p["customdata"][CLINIC_ID] for p in (chart.selection.points if chart else [])
               if p.get("customdata")]
+    if found.matched > len(found.clinics):
+        st.caption(f"The map and the table show the first {len(found.clinics):,} of {found.matched:,} clinics, "
+                   f"in the order chosen. Enter a place or add what you need to narrow the list.")
     st.caption("Select a clinic on the map or in the table to see why it scored as it did.")
     table = results_table(found.clinics, key="results")
     rows = table.selection.rows if table else []

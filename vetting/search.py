@@ -50,6 +50,11 @@ class SearchResult:
     hidden: int
     reasons: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def matched(self) -> int:
+        """Clinics that pass every filter (more than `len(clinics)` when the search was limited)."""
+        return self.in_area - self.hidden
+
 
 def is_stale(last_verified: pd.Series, today: dt.date, days: int = STALE_AFTER_DAYS) -> np.ndarray:
     """Rows whose last verification is more than `days` before `today`."""
@@ -112,8 +117,10 @@ def _filters(frame: pd.DataFrame, q: PatientQuery, today: dt.date,
 
 
 def search(clinics: pd.DataFrame, q: PatientQuery, today: dt.date | None = None,
-           states: pd.DataFrame | None = None) -> SearchResult:
-    """Apply a query to scored clinics (vetting.scoring.scored); `states` (same index) for must-haves."""
+           states: pd.DataFrame | None = None, limit: int | None = None) -> SearchResult:
+    """Apply a query to scored clinics (vetting.scoring.scored); `states` (same index) for must-haves.
+
+    With `limit`, only the first `limit` clinics in order are returned (the counts still cover all)."""
     today = today or dt.date.today()
     frame = clinics
     if q.origin is not None:
@@ -123,22 +130,45 @@ def search(clinics: pd.DataFrame, q: PatientQuery, today: dt.date | None = None,
     hidden_any = np.zeros(len(frame), dtype=bool)
     for mask in hide.values():
         hidden_any |= mask
-    shown = frame[~hidden_any]
-    shown = shown.assign(value=value_per_100_dollars(shown["score"], shown["price_per_session_usd"]))
+    keep = np.flatnonzero(~hidden_any)
+    value = value_per_100_dollars(frame["score"], frame["price_per_session_usd"]).to_numpy()[keep]
+    keys = frame[[c for c in _SORT_KEYS if c in frame]].iloc[keep].assign(value=value)
+    order = sort_order(keys, q.sort)
+    order = order[:limit]
+    shown = frame.take(keep[order]).assign(value=value[order])  # only the rows returned are copied
     reasons = {reason: int(mask.sum()) for reason, mask in hide.items() if mask.any()}
-    return SearchResult(sort_results(shown, q.sort), len(frame), int(hidden_any.sum()), reasons)
+    return SearchResult(shown, len(frame), int(hidden_any.sum()), reasons)
+
+
+_SORT_KEYS = ("score", "distance_km", "price_per_session_usd", "name")
+
+
+def sort_order(frame: pd.DataFrame, how: str) -> np.ndarray:
+    """Positions that order `frame` by score, distance, price or value; ties: higher score, then name.
+
+    Missing values sort last. Works on arrays (np.lexsort, stable), so callers can order a few key
+    columns and take the full rows once."""
+    if how not in SORTS:
+        raise ValueError(f"unknown sort {how!r}: use one of {', '.join(SORTS)}")
+    if "distance_km" not in frame and how == "distance":
+        how = "score"
+
+    def up(column: str) -> np.ndarray:
+        return frame[column].to_numpy(dtype=float, na_value=np.nan)
+
+    def down(column: str) -> np.ndarray:
+        return -up(column)
+
+    first = {"score": None, "distance": ("distance_km", up), "price": ("price_per_session_usd", up),
+             "value": ("value", down)}[how]
+    primary = ([first[1](first[0])] if first else []) + [down("score")]
+    names = pd.factorize(frame["name"], sort=True)[0]
+    return np.lexsort([names, *reversed(primary)])  # lexsort: the last key is the primary one
 
 
 def sort_results(frame: pd.DataFrame, how: str) -> pd.DataFrame:
     """Order results: by score, distance, price or value; ties go to the higher score, then the name."""
-    if how not in SORTS:
-        raise ValueError(f"unknown sort {how!r}: use one of {', '.join(SORTS)}")
-    keys = {"score": ["score"], "distance": ["distance_km", "score"], "price": ["price_per_session_usd", "score"],
-            "value": ["value", "score"]}[how]
-    ascending = {"score": [False], "distance": [True, False], "price": [True, False], "value": [False, False]}[how]
-    if "distance_km" not in frame and how == "distance":
-        keys, ascending = ["score"], [False]
-    return frame.sort_values(keys + ["name"], ascending=ascending + [True], na_position="last", kind="stable")
+    return frame.take(sort_order(frame, how))
 
 
 def describe(result: SearchResult, place: str | None, radius_km: float | None) -> str:
@@ -151,5 +181,5 @@ def describe(result: SearchResult, place: str | None, radius_km: float | None) -
                            sorted(result.reasons.items(), key=lambda kv: -kv[1]))
         overlap = "; some for more than one reason" if sum(result.reasons.values()) > result.hidden else ""
         text += f"; {result.hidden} hidden by your filters ({detail}{overlap})"
-    shown = len(result.clinics)
+    shown = result.matched
     return text + f"; {shown} shown."
