@@ -1,0 +1,616 @@
+"""Load test: several browser sessions using the "Find clinics" page at the same time.
+
+For each session count (``--sessions 1,5,10``) the script starts a fresh Streamlit server on a free loopback
+port (data file from ``--data``, passed to the app as $CLINICS_CSV), opens that many browser contexts on ``/``
+at once, waits until every page has rendered, then has every session make ``--changes`` filter changes
+concurrently (the red-flag / stale-record toggles and the "Sort by" selectbox, in turn) and times each one.
+
+How the end of a rerun is detected: an init script in every page records, with the page's own clock
+(``performance.now()``), the last click event and every change of the ``data-test-script-state`` attribute
+that Streamlit puts on ``[data-testid="stApp"]`` ("running" while the script runs, "notRunning" once the
+server said it finished). A change is done when that attribute has gone from "notRunning" to something else
+and back to "notRunning" after the click, and the "Running..." icon is gone. Its latency is the in-page time
+from the click that made the change to that return to "notRunning": it needs no polling from Python, so it
+neither misses a short run nor adds the harness's own delays.
+
+Recorded per session count: latency median / p95 / max, the time until all first renders were done, the
+server's CPU time, and its memory (VmRSS and VmHWM from /proc, the server and any children) before any
+session, after the first renders and at the end. Printed as a Markdown table and written to ``--json``.
+
+Bounds: the server listens on 127.0.0.1 only and is always stopped (its whole process group); a request from
+the browser to any other host is aborted and counted; the whole run stops by itself after ``--deadline``
+seconds. The browser is Debian's /usr/bin/chromium driven by Playwright (no browser is ever downloaded).
+
+    .venv/bin/python benchmarks/load_sessions.py --data /tmp/perf/c100000.csv --sessions 1,5,10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.async_api import Browser, BrowserContext, Page, Route, WebSocketRoute, async_playwright
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = REPO_ROOT / "data" / "clinics.csv"
+DEFAULT_JSON = REPO_ROOT / ".benchmarks" / "sessions.json"
+VENV_PYTHON = REPO_ROOT / ".venv" / "bin" / "python"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+VIEWPORT = {"width": 1400, "height": 1000}
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+LOCAL_SCHEMES = {"data", "blob", "about", "file", "chrome", "chrome-extension", "devtools"}
+
+# From tests/conftest.py (wait_for_app): connected, script finished, no "Running..." icon.
+APP_IDLE = '[data-testid="stApp"][data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]'
+RUNNING_ICON = '[data-testid="stStatusWidgetRunningIcon"]'
+# The results' count line of pages/find.py (vetting.search.describe), bold above the map.
+COUNT_LINE = re.compile(r"^\d+ clinics? (within \d+ km of .+|in the directory)")
+SAFETY_EXPANDER = "Safety and freshness"
+RED_FLAGS = "Hide clinics with a red flag"
+STALE = "Hide records not verified in the last 12 months"
+SORT_LABEL = "Sort by"
+SORT_CYCLE = ["Lowest price", "Best value (score per dollar)", "Best score"]  # starts at "Best score"
+
+# Installed in every page before the app's own scripts: the page's clock at each click and at each change of
+# Streamlit's script state, and how many runs have finished (a state other than notRunning, then notRunning).
+INIT_SCRIPT = """(() => {
+  const s = window.__load = {lastClick: null, startAt: null, doneAt: null, done: 0, state: null, log: []};
+  document.addEventListener('click', () => { s.lastClick = performance.now(); }, true);
+  new MutationObserver(records => {
+    const t = performance.now();
+    for (const r of records) {
+      const v = r.target.getAttribute('data-test-script-state');
+      if (v === s.state) continue;
+      if (v === 'notRunning' && s.state !== null && s.state !== 'initial') { s.done += 1; s.doneAt = t; }
+      if (v !== 'notRunning' && (s.state === 'notRunning' || s.state === null)) s.startAt = t;
+      s.state = v;
+      s.log.push([Math.round(t), v]);
+    }
+  }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
+})();"""
+RUN_DONE_JS = "n => window.__load && window.__load.done > n && window.__load.state === 'notRunning'"
+
+SERVER_LOG_PATTERN = re.compile(r"Traceback|Error|Exception|Warning|warn", re.IGNORECASE)
+RUNNING_SERVERS: set[subprocess.Popen] = set()  # stopped by run_round's finally, or by the watchdog at the latest
+
+
+# --- results ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    """One filter change in one session, timed."""
+
+    session: int
+    action: str
+    latency_ms: float | None = None  # click -> script state back to notRunning (page clock)
+    queue_ms: float | None = None  # click -> script state left notRunning (the server began the run)
+    harness_ms: float | None = None  # wall clock in this script, from before the click until it saw the end
+    error: str | None = None
+
+
+@dataclass
+class Round:
+    """Everything measured for one session count, on its own fresh server."""
+
+    sessions: int
+    first_render_s: float | None = None  # from opening all pages at once until the last one had rendered
+    first_render_each_s: list[float] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    memory: dict[str, dict[str, int]] = field(default_factory=dict)  # stage -> {"rss_kb", "hwm_kb", ...}
+    server_cpu_s: dict[str, float] = field(default_factory=dict)  # stage -> the server's user+system CPU time
+    browser_cpu_s: dict[str, float] = field(default_factory=dict)  # stage -> the same for chromium + Playwright
+    blocked: list[str] = field(default_factory=list)  # requests beyond this machine, aborted
+    page_errors: list[str] = field(default_factory=list)  # uncaught JS errors and console errors
+    exceptions_shown: int = 0  # Streamlit exception boxes on the pages at the end
+    runs_seen: list[int] = field(default_factory=list)  # finished script runs per page (first render + changes)
+    server_log: str = ""
+    server_log_lines: list[str] = field(default_factory=list)  # suspicious lines of the server's output
+    error: str | None = None
+    completed: bool = False
+
+    def latencies(self) -> list[float]:
+        """The latencies of the changes that completed."""
+        return [c.latency_ms for c in self.changes if c.latency_ms is not None]
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-th percentile (0..100), linearly interpolated between the closest ranks; None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100
+    low, high = int(pos), min(int(pos) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+# --- the server -------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    """Whether Streamlit's health endpoint answers "ok"."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return resp.status == 200 and resp.read().strip() == b"ok"
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def start_server(data: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
+    """Start `streamlit run dashboard.py` on a free loopback port, in its own process group."""
+    port = free_port()
+    python = str(VENV_PYTHON) if VENV_PYTHON.exists() else sys.executable
+    cmd = [
+        python, "-m", "streamlit", "run", "dashboard.py",
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    env = {**os.environ, "CLINICS_CSV": str(data), "PYTHONUNBUFFERED": "1"}
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    RUNNING_SERVERS.add(proc)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def wait_healthy(proc: subprocess.Popen, base_url: str, timeout_s: float) -> None:
+    """Block until the server answers its health check; raise if it exits or the time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while not healthy(f"{base_url}/_stcore/health"):
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with status {proc.returncode} before it was up")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the server did not answer {base_url}/_stcore/health within {timeout_s:.0f} s")
+        time.sleep(0.25)
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """End the server and anything it started (its process group): SIGTERM, then SIGKILL."""
+    RUNNING_SERVERS.discard(proc)
+    if proc.poll() is not None:
+        return
+    for sig, wait_s in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=wait_s)
+            return
+
+
+def suspicious_lines(log_path: Path, limit: int = 40) -> list[str]:
+    """Lines of the server's output that look like errors, warnings or tracebacks (at most ``limit``)."""
+    try:
+        lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    return [line for line in lines if SERVER_LOG_PATTERN.search(line)][:limit]
+
+
+# --- the server's memory and CPU, from /proc --------------------------------------------------------------
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants, from /proc/<pid>/stat."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        parents.setdefault(ppid, []).append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(parents.get(current, []))
+    return tree
+
+
+def status_kb(pid: int, key: str) -> int:
+    """A ``kB`` field (VmRSS, VmHWM) of /proc/<pid>/status; 0 if the process is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def memory(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM (peak RSS) in kB, summed over the server and its children."""
+    pids = process_tree(pid)
+    return {"rss_kb": sum(status_kb(p, "VmRSS") for p in pids), "hwm_kb": sum(status_kb(p, "VmHWM") for p in pids),
+            "processes": len(pids)}
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far, in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / ticks
+
+
+def sample(pid: int, stage: str, result: Round) -> None:
+    """Record the server's memory and CPU time at ``stage``, and the browser's CPU time (on the same CPUs)."""
+    result.memory[stage] = memory(pid)
+    server = process_tree(pid)
+    result.server_cpu_s[stage] = round(cpu_seconds(server), 2)
+    mine = [p for p in process_tree(os.getpid()) if p != os.getpid() and p not in server]  # Playwright, chromium
+    result.browser_cpu_s[stage] = round(cpu_seconds(mine), 2)
+
+
+# --- the browser ------------------------------------------------------------------------------------------
+
+
+def is_local(url: str) -> bool:
+    """Whether fetching ``url`` stays on this machine."""
+    parts = urlsplit(url)
+    return parts.scheme in LOCAL_SCHEMES or (parts.hostname or "") in LOCAL_HOSTS
+
+
+async def new_session(browser: Browser, result: Round) -> tuple[BrowserContext, Page]:
+    """A fresh context and tab that abort (and count) any request leaving 127.0.0.1, and log page errors."""
+    context = await browser.new_context(viewport=VIEWPORT)
+
+    async def on_request(route: Route) -> None:
+        if is_local(route.request.url):
+            await route.continue_()
+        else:
+            result.blocked.append(route.request.url)
+            await route.abort()
+
+    async def on_websocket(ws: WebSocketRoute) -> None:
+        result.blocked.append(ws.url)
+        await ws.close()
+
+    await context.route("**/*", on_request)
+    await context.route_web_socket(lambda url: not is_local(url), on_websocket)
+    await context.add_init_script(INIT_SCRIPT)
+    page = await context.new_page()
+    page.on("pageerror", lambda exc: result.page_errors.append(f"pageerror: {exc}"))
+    page.on("console", lambda msg: result.page_errors.append(f"console: {msg.text}") if msg.type == "error" else None)
+    return context, page
+
+
+async def wait_rendered(page: Page, timeout_ms: float) -> None:
+    """Until Streamlit is connected and idle (conftest's wait_for_app) and the results' count line shows."""
+    await page.wait_for_selector(APP_IDLE, state="attached", timeout=timeout_ms)
+    await page.wait_for_selector(RUNNING_ICON, state="detached", timeout=timeout_ms)
+    await page.get_by_text(COUNT_LINE).first.wait_for(state="visible", timeout=timeout_ms)
+
+
+async def open_expander(page: Page, title: str, timeout_ms: float) -> None:
+    """Unfold the expander titled ``title`` (a browser-side action: Streamlit does not rerun)."""
+    expander = page.get_by_test_id("stExpander").filter(
+        has=page.locator("summary").get_by_test_id("stMarkdownContainer").filter(has_text=title))
+    details = expander.locator("details")
+    await details.wait_for(state="attached", timeout=timeout_ms)
+    if await details.get_attribute("open") is None:
+        await expander.locator("summary").click(timeout=timeout_ms)
+    for label in (RED_FLAGS, STALE):
+        await page.get_by_role("switch", name=label, exact=True).wait_for(state="visible", timeout=timeout_ms)
+
+
+def action_plan(count: int) -> list[str]:
+    """The changes each session makes, in order: toggles and sort orders in turn, each a real change."""
+    plan, sorts = [], iter(SORT_CYCLE * (count // len(SORT_CYCLE) + 1))
+    toggles = [RED_FLAGS, STALE]
+    for i in range(count):
+        plan.append(f"toggle:{toggles[(i // 2) % 2]}" if i % 2 == 0 else f"sort:{next(sorts)}")
+    return plan
+
+
+async def perform(page: Page, action: str, timeout_ms: float) -> None:
+    """Do one change: click a toggle's label, or open "Sort by" and click an option."""
+    kind, label = action.split(":", 1)
+    if kind == "toggle":
+        await page.get_by_test_id("stCheckbox").filter(has_text=label).locator("label").click(timeout=timeout_ms)
+    else:
+        await page.get_by_role("combobox", name=SORT_LABEL).click(timeout=timeout_ms)
+        await page.get_by_role("option", name=label, exact=True).click(timeout=timeout_ms)
+
+
+async def timed_change(page: Page, session: int, action: str, timeout_ms: float) -> Change:
+    """Make one change and time it until the rerun it caused has finished (see the module's docstring)."""
+    change = Change(session=session, action=action)
+    done_before = await page.evaluate("() => window.__load.done")
+    started = time.perf_counter()
+    try:
+        await perform(page, action, timeout_ms)
+        await page.wait_for_function(RUN_DONE_JS, arg=done_before, timeout=timeout_ms)
+        await page.wait_for_selector(RUNNING_ICON, state="detached", timeout=timeout_ms)
+    except Exception as exc:  # a timeout or a vanished element: recorded, the session goes on
+        change.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        return change
+    change.harness_ms = round((time.perf_counter() - started) * 1000, 1)
+    marks = await page.evaluate("() => window.__load")
+    change.latency_ms = round(marks["doneAt"] - marks["lastClick"], 1)
+    change.queue_ms = round(marks["startAt"] - marks["lastClick"], 1)
+    return change
+
+
+async def run_changes(page: Page, session: int, plan: list[str], timeout_ms: float, into: list[Change]) -> None:
+    """One session's changes, one after the other (each waits for the previous rerun to finish), kept as made."""
+    for action in plan:
+        into.append(await timed_change(page, session, action, timeout_ms))
+
+
+async def first_render(page: Page, base_url: str, timeout_ms: float, into: list[float]) -> None:
+    """Open the home page and wait until it has rendered; keep the seconds it took."""
+    started = time.perf_counter()
+    await page.goto(base_url + "/", wait_until="domcontentloaded", timeout=timeout_ms)
+    await wait_rendered(page, timeout_ms)
+    into.append(round(time.perf_counter() - started, 2))
+
+
+async def count_exceptions(page: Page) -> int:
+    """Streamlit's red exception boxes on the page."""
+    return await page.get_by_test_id("stException").count()
+
+
+async def runs_finished(page: Page) -> int:
+    """How many script runs the page saw finish (one per change is expected, plus its first render)."""
+    await page.wait_for_timeout(1000)  # a second run that a change might cause comes quickly
+    return await page.evaluate("() => window.__load.done")
+
+
+# --- one round --------------------------------------------------------------------------------------------
+
+
+async def run_round(browser: Browser, args: argparse.Namespace, sessions: int, result: Round) -> None:
+    """Start a server, open ``sessions`` pages at once, make the changes concurrently; fill ``result``."""
+    log_path = Path(result.server_log)
+    proc, base_url = start_server(args.data, log_path)
+    contexts: list[BrowserContext] = []
+    timeout_ms = args.timeout * 1000
+    try:
+        await asyncio.to_thread(wait_healthy, proc, base_url, args.timeout)
+        sample(proc.pid, "before", result)
+        opened = [await new_session(browser, result) for _ in range(sessions)]
+        contexts = [context for context, _ in opened]
+        pages = [page for _, page in opened]
+
+        started = time.perf_counter()
+        await asyncio.gather(*(first_render(p, base_url, timeout_ms, result.first_render_each_s) for p in pages))
+        result.first_render_s = round(time.perf_counter() - started, 2)
+        sample(proc.pid, "after_first_render", result)
+
+        await asyncio.gather(*(open_expander(p, SAFETY_EXPANDER, timeout_ms) for p in pages))
+        plan = action_plan(args.changes)
+        await asyncio.gather(*(run_changes(p, i, plan, timeout_ms, result.changes) for i, p in enumerate(pages)))
+        sample(proc.pid, "end", result)
+        result.exceptions_shown = sum(await asyncio.gather(*(count_exceptions(p) for p in pages)))
+        result.runs_seen = list(await asyncio.gather(*(runs_finished(p) for p in pages)))
+        result.completed = True
+    finally:
+        for context in contexts:
+            with contextlib.suppress(Exception):
+                await context.close()
+        if "end" not in result.memory and proc.poll() is None:
+            sample(proc.pid, "end", result)
+        stop_server(proc)
+        result.server_log_lines = suspicious_lines(log_path)
+
+
+async def run_all(args: argparse.Namespace, rounds: list[Round]) -> None:
+    """Every session count in turn, each on its own server; rounds are appended as they start."""
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            for sessions in args.sessions:
+                log = args.json.with_name(f"{args.json.stem}-server-{sessions}.log")
+                result = Round(sessions=sessions, server_log=str(log))
+                rounds.append(result)
+                try:
+                    await run_round(browser, args, sessions, result)
+                except Exception as exc:
+                    result.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            await browser.close()
+
+
+# --- report -----------------------------------------------------------------------------------------------
+
+
+def mb(kb: int | None) -> str:
+    """kB as MB, one decimal; '-' when unknown."""
+    return "-" if kb is None else f"{kb / 1024:.0f}"
+
+
+def ms(value: float | None) -> str:
+    """Milliseconds, rounded; '-' when unknown."""
+    return "-" if value is None else f"{value:.0f}"
+
+
+def summary(result: Round) -> dict[str, Any]:
+    """The numbers of one round that go into the table and the JSON's summary."""
+    lat = result.latencies()
+    cpu, browser = result.server_cpu_s, result.browser_cpu_s
+    during = {"end", "after_first_render"}
+    return {
+        "sessions": result.sessions,
+        "changes_measured": len(lat),
+        "changes_failed": sum(c.error is not None for c in result.changes),
+        "latency_median_ms": statistics.median(lat) if lat else None,
+        "latency_p95_ms": percentile(lat, 95),
+        "latency_max_ms": max(lat) if lat else None,
+        "queue_median_ms": statistics.median(q) if (q := [c.queue_ms for c in result.changes
+                                                           if c.queue_ms is not None]) else None,
+        "first_render_all_s": result.first_render_s,
+        "rss_before_kb": result.memory.get("before", {}).get("rss_kb"),
+        "rss_after_first_render_kb": result.memory.get("after_first_render", {}).get("rss_kb"),
+        "rss_end_kb": result.memory.get("end", {}).get("rss_kb"),
+        "hwm_end_kb": result.memory.get("end", {}).get("hwm_kb"),
+        "server_cpu_changes_s": round(cpu["end"] - cpu["after_first_render"], 2) if during <= cpu.keys() else None,
+        "browser_cpu_changes_s": round(browser["end"] - browser["after_first_render"], 2)
+        if during <= browser.keys() else None,
+        "blocked_requests": len(result.blocked),
+        "page_errors": len(result.page_errors),
+        "exceptions_shown": result.exceptions_shown,
+        "extra_runs": sum(result.runs_seen) - len(result.runs_seen) - len(lat) if result.runs_seen else None,
+        "error": result.error,
+    }
+
+
+def table(rounds: list[Round]) -> str:
+    """The Markdown table printed at the end."""
+    head = ("| sessions | changes ok/failed | median ms | p95 ms | max ms | queue median ms | all first renders s "
+            "| RSS before MB | RSS after 1st render MB | RSS end MB | peak RSS MB | CPU s server/browser (changes) "
+            "| blocked req | page errors | exceptions |")
+    lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
+    for result in rounds:
+        s = summary(result)
+        first = "-" if s["first_render_all_s"] is None else f"{s['first_render_all_s']:.1f}"
+        cpu = "-" if s["server_cpu_changes_s"] is None else (
+            f"{s['server_cpu_changes_s']:.1f} / {s['browser_cpu_changes_s']:.1f}")
+        lines.append(
+            f"| {s['sessions']} | {s['changes_measured']}/{s['changes_failed']} | {ms(s['latency_median_ms'])} "
+            f"| {ms(s['latency_p95_ms'])} | {ms(s['latency_max_ms'])} | {ms(s['queue_median_ms'])} | {first} "
+            f"| {mb(s['rss_before_kb'])} | {mb(s['rss_after_first_render_kb'])} | {mb(s['rss_end_kb'])} "
+            f"| {mb(s['hwm_end_kb'])} | {cpu} | {s['blocked_requests']} | {s['page_errors']} "
+            f"| {s['exceptions_shown']} |")
+    return "\n".join(lines)
+
+
+def write_json(path: Path, args: argparse.Namespace, rounds: list[Round], stopped_by_deadline: bool) -> None:
+    """Every measurement, with the run's settings and the summaries."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "data": str(args.data),
+        "sessions": args.sessions,
+        "changes_per_session": args.changes,
+        "plan": action_plan(args.changes),
+        "deadline_s": args.deadline,
+        "stopped_by_deadline": stopped_by_deadline,
+        "cpus": os.cpu_count(),
+        "summary": [summary(r) for r in rounds],
+        "rounds": [asdict(r) for r in rounds],
+    }
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+
+
+def report_problems(rounds: list[Round]) -> None:
+    """Print what went wrong or looked odd, after the table."""
+    for result in rounds:
+        notes = []
+        if summary(result)["extra_runs"]:
+            notes.append(f"script runs per page {result.runs_seen}: more than one per change (+1 first render)")
+        if result.error:
+            notes.append(f"round error: {result.error}")
+        notes += [f"change failed (session {c.session}, {c.action}): {c.error}" for c in result.changes if c.error]
+        notes += [f"blocked: {url}" for url in sorted(set(result.blocked))]
+        notes += sorted(set(result.page_errors))[:10]
+        notes += [f"server log: {line}" for line in result.server_log_lines[:10]]
+        if notes:
+            print(f"\n{result.sessions} session(s):")
+            print("\n".join(f"  - {note}" for note in notes))
+
+
+# --- main -------------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options (see --help)."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="clinics CSV served (default: the sample)")
+    parser.add_argument("--sessions", default="1,5,10",
+                        help="comma-separated session counts, one round (and one fresh server) each (default: 1,5,10)")
+    parser.add_argument("--changes", type=int, default=5, help="filter changes per session (default: 5)")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON,
+                        help="where to write every measurement (default: .benchmarks/sessions.json); the server "
+                             "logs go beside it as <name>-server-<sessions>.log")
+    parser.add_argument("--deadline", type=float, default=600,
+                        help="stop everything after this many seconds (default: 600)")
+    parser.add_argument("--timeout", type=float, default=300,
+                        help="seconds allowed for one wait: server start, one first render, one change (default: 300)")
+    args = parser.parse_args(argv)
+    args.sessions = [int(n) for n in args.sessions.split(",") if n.strip()]
+    if not args.sessions or min(args.sessions) < 1 or args.changes < 1:
+        parser.error("--sessions needs positive counts and --changes at least 1")
+    args.data = args.data.resolve()
+    if not args.data.is_file():
+        parser.error(f"no data file {args.data}")
+    if not Path(CHROMIUM).exists():
+        parser.error(f"{CHROMIUM} is missing (Debian's chromium package); no browser is downloaded")
+    args.json = args.json if args.json.is_absolute() else (Path.cwd() / args.json)
+    return args
+
+
+def watchdog(seconds: float) -> None:
+    """Last resort if cleanup hangs past the deadline: kill the servers still running, then exit."""
+
+    def fire() -> None:
+        for proc in list(RUNNING_SERVERS):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        print(f"load_sessions: hard deadline passed ({seconds:.0f} s); exiting", file=sys.stderr, flush=True)
+        os._exit(3)
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every round within the deadline, print the table and write the JSON."""
+    args = parse_args(argv)
+    rounds: list[Round] = []
+    stopped = False
+    watchdog(args.deadline + 60)  # the servers run in their own process groups: run_round's finally stops them
+    try:
+        asyncio.run(asyncio.wait_for(run_all(args, rounds), timeout=args.deadline))
+    except TimeoutError:
+        stopped = True
+        for result in rounds:
+            if not result.completed and result.error is None:
+                result.error = "stopped by the deadline"
+        print(f"stopped by the deadline ({args.deadline:.0f} s); rounds so far are reported", file=sys.stderr)
+    print(f"data: {args.data}; {args.changes} changes per session; {os.cpu_count()} CPUs\n")
+    print(table(rounds))
+    report_problems(rounds)
+    write_json(args.json, args, rounds, stopped)
+    print(f"\nwrote {args.json}")
+    return 1 if stopped or any(r.error for r in rounds) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
