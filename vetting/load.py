@@ -279,16 +279,21 @@ def _list_canonical(s: pd.Series, vocabulary: tuple[str, ...]) -> pd.Series:
     return pd.Series(pd.Categorical(cats.to_numpy()[codes]), index=s.index, name=s.name)
 
 
-def to_typed(raw: pd.DataFrame, consume: bool = False) -> pd.DataFrame:
+def to_typed(raw: pd.DataFrame) -> pd.DataFrame:
     """Convert checked strings to typed columns, contract columns first, extra columns after.
 
-    The index is kept (row = index + 2), so callers can still name file rows. With `consume`, each
-    text column is taken out of `raw` as it is converted, so the text and typed copies of the whole
-    file never coexist (it matters at a million rows)."""
+    The index is kept (row = index + 2), so callers can still name file rows."""
+    return _typed_from(dict(raw.items()), raw.index)
+
+
+def _typed_from(text: dict[str, pd.Series], index: pd.Index) -> pd.DataFrame:
+    """`to_typed` over a dict of text columns, which it empties as it goes: when the caller holds no other
+    reference, each text column is freed once converted, so the text and typed copies of a big file
+    never coexist."""
     out: dict[str, pd.Series] = {}
-    empty = pd.Series("", index=raw.index, dtype=str)
+    empty = pd.Series("", index=index, dtype=str)
     for col in COLUMNS:
-        s = (raw.pop(col.name) if consume else raw[col.name]) if col.name in raw else empty
+        s = text.pop(col.name, empty)
         k = col.kind
         if k is Kind.TRISTATE:
             out[col.name] = tristate(s)
@@ -312,9 +317,9 @@ def to_typed(raw: pd.DataFrame, consume: bool = False) -> pd.DataFrame:
         else:
             out[col.name] = s.replace("", np.nan)
     frame = pd.DataFrame(out)
-    extras = [c for c in raw.columns if c not in BY_NAME]
+    extras = [c for c in text if c not in BY_NAME]
     if extras:
-        frame = pd.concat([frame, raw[extras]], axis=1)
+        frame = pd.concat([frame, pd.DataFrame({c: text[c] for c in extras})], axis=1)
     return frame
 
 
@@ -334,8 +339,9 @@ def load_clinics(source: Source, today: dt.date | None = None, locate: bool = Tr
     result = LoadResult(None, sort_issues(issues, raw.columns), notes, rows=len(raw))
     if result.errors:
         return result
-    frame = to_typed(raw, consume=True)
-    del raw
+    text, index = dict(raw.items()), raw.index
+    del raw  # from here `text` holds the only reference to each column
+    frame = _typed_from(text, index)
     if locate:
         from .geo import far_from_zip, fill_coordinates
 

@@ -46,16 +46,19 @@ def _custom(part: pd.DataFrame) -> np.ndarray:
 
 def _traces(located: pd.DataFrame, street: bool) -> list:
     has_distance = "distance_km" in located
+    custom = _custom(located)  # one pass over all clinics, then sliced per grade (no per-grade frames)
+    grades = located["grade"].to_numpy(dtype=object)
+    lats, lons = located["latitude"].to_numpy(dtype=float), located["longitude"].to_numpy(dtype=float)
     traces = []
     for rank, grade in reversed(list(enumerate(GRADES))):  # F drawn first, so A sits on top
-        part = located[located["grade"] == grade]
-        if part.empty:
+        mask = grades == grade
+        if not mask.any():
             continue
         hover = ("<b>%{customdata[0]}</b><br>%{customdata[1]}<br>"
                  f"Grade {grade} · score %{{customdata[2]}}/100<br>Session price: %{{customdata[3]}}"
                  + ("<br>Distance: %{customdata[4]}" if has_distance else "") + "<extra></extra>")
-        common = dict(lat=part["latitude"], lon=part["longitude"], mode="markers", name=f"Grade {grade}",
-                      legendrank=rank, customdata=_custom(part), hovertemplate=hover)
+        common = dict(lat=lats[mask], lon=lons[mask], mode="markers", name=f"Grade {grade}",
+                      legendrank=rank, customdata=custom[mask], hovertemplate=hover)
         if street:
             traces.append(go.Scattermap(**common, marker=dict(size=12, color=GRADE_COLOURS[grade])))
         else:
@@ -75,43 +78,44 @@ def clinic_map(frame: pd.DataFrame, searched: tuple[float, float, str] | None = 
     and, with `radius_km`, to the searched circle, drawn dashed for scale.
     """
     located = frame[frame["latitude"].notna() & frame["longitude"].notna()]
-    fig = go.Figure(_traces(located, street))
+    traces = _traces(located, street)
     if searched is not None:
         lat, lon, label = searched
         star = dict(lat=[lat], lon=[lon], mode="markers", name="Your search",
                     hovertemplate=f"Searched: {html.escape(label)}<extra></extra>")
-        fig.add_trace(go.Scattermap(**star, marker=dict(size=16, color="#000")) if street else
+        traces.append(go.Scattermap(**star, marker=dict(size=16, color="#000")) if street else
                       go.Scattergeo(**star, marker=dict(size=15, color="#000", symbol="star",
                                                         line=dict(width=1, color="#fff"))))
     ring_lat, ring_lon = [], []
     if searched is not None and radius_km:
         ring_lat, ring_lon = circle(searched[0], searched[1], radius_km)
         ring = dict(lat=ring_lat, lon=ring_lon, mode="lines", name=f"{radius_km:g} km", hoverinfo="skip")
-        fig.add_trace(go.Scattermap(**ring, line=dict(color="#555", width=1)) if street else
+        traces.append(go.Scattermap(**ring, line=dict(color="#555", width=1)) if street else
                       go.Scattergeo(**ring, line=dict(color="#555", width=1, dash="dash")))
-    lats = pd.concat([located["latitude"], pd.Series([searched[0]] if searched else [], dtype=float),
-                      pd.Series(ring_lat, dtype=float)])
-    lons = pd.concat([located["longitude"], pd.Series([searched[1]] if searched else [], dtype=float),
-                      pd.Series(ring_lon, dtype=float)])
+    lats = np.concatenate([located["latitude"].to_numpy(dtype=float), [searched[0]] if searched else [],
+                           np.asarray(ring_lat, dtype=float)])
+    lons = np.concatenate([located["longitude"].to_numpy(dtype=float), [searched[1]] if searched else [],
+                           np.asarray(ring_lon, dtype=float)])
+    layout = dict(height=height, margin=dict(l=0, r=0, t=0, b=0),
+                  legend=dict(title=dict(text="Grade"), orientation="h", yanchor="bottom", y=0.0, xanchor="left",
+                              x=0.0, bgcolor="rgba(255,255,255,0.8)"),
+                  uirevision=str(searched), clickmode="event+select")
     if street:
         span = max(float(lats.max() - lats.min()), float(lons.max() - lons.min()), 0.05) if len(lats) else 40
         zoom = float(np.clip(np.log2(360 / span) - 1, 2.5, 12)) if searched else 3.0
         center = dict(lat=float(lats.mean()), lon=float(lons.mean())) if len(lats) else dict(lat=39, lon=-98)
-        fig.update_layout(map=dict(style="open-street-map", center=center, zoom=zoom))
+        layout["map"] = dict(style="open-street-map", center=center, zoom=zoom)
     else:
-        fig.update_geos(scope="usa", projection_type="albers usa", resolution=50, showland=True,
-                        landcolor="#f2f2ee", subunitcolor="#b8b8b8", countrycolor="#888", showlakes=False,
-                        bgcolor="rgba(0,0,0,0)")
+        geo = dict(scope="usa", projection=dict(type="albers usa"), resolution=50, showland=True,
+                   landcolor="#f2f2ee", subunitcolor="#b8b8b8", countrycolor="#888", showlakes=False,
+                   bgcolor="rgba(0,0,0,0)")
         if searched is not None and len(lats):  # zoom to the results: albers usa zooms by scale and centre
             lat_span = float(lats.max() - lats.min()) * 1.15 + 0.3
             lon_span = float(lons.max() - lons.min()) * 1.15 + 0.4
-            fig.update_geos(projection_scale=float(np.clip(0.75 * min(58 / lon_span, 26 / lat_span), 1, 40)),
-                            center=dict(lat=float(lats.mean()), lon=float(lons.mean())))
-    fig.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0), legend_title_text="Grade",
-                      legend=dict(orientation="h", yanchor="bottom", y=0.0, xanchor="left", x=0.0,
-                                  bgcolor="rgba(255,255,255,0.8)"),
-                      uirevision=str(searched), clickmode="event+select")
-    return fig
+            geo["projection"]["scale"] = float(np.clip(0.75 * min(58 / lon_span, 26 / lat_span), 1, 40))
+            geo["center"] = dict(lat=float(lats.mean()), lon=float(lons.mean()))
+        layout["geo"] = geo
+    return go.Figure(data=traces, layout=layout)  # one validation pass, not one per update_* call
 
 
 def subscore_chart(frame: pd.DataFrame, names: list[str], checklist: Checklist) -> go.Figure:
