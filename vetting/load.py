@@ -18,8 +18,18 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-from .contract import BY_NAME, COLUMN_NAMES, COLUMNS, FALSE_SPELLINGS, REQUIRED, TRUE_SPELLINGS, Kind
-from .schema import FIRST_DATA_ROW, HEADER_ROW, Issue, check_text, parse_number, sort_issues
+from .contract import BY_NAME, COLUMN_NAMES, COLUMNS, REQUIRED, Kind
+from .schema import (
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    TRUE,
+    Issue,
+    Memo,
+    check_text,
+    parse_number,
+    sort_issues,
+    tristate_codes,
+)
 
 Source = str | Path | bytes | BinaryIO
 
@@ -114,7 +124,10 @@ _BAD_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
 
 def _parse_careful(text: str) -> tuple[list[str], pd.DataFrame, list[Issue]]:
     """pandas' parser: slower, but it names every ragged row and keeps blank lines' row numbers."""
-    header = next(csv.reader(io.StringIO(text)), [])
+    try:
+        header = next(csv.reader(io.StringIO(text)), [])
+    except csv.Error as err:
+        raise UnreadableFile(f"The file is not a readable CSV: {str(err).strip().rstrip('.')}.") from None
     issues: list[Issue] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -148,7 +161,10 @@ def _parse_fast(data: bytes | Path, head: bytes) -> tuple[list[str], pd.DataFram
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    header = next(csv.reader(io.StringIO(head[:_HEAD].decode("utf-8-sig", "replace"))), [])
+    try:
+        header = next(csv.reader(io.StringIO(head[:_HEAD].decode("utf-8-sig", "replace"))), [])
+    except csv.Error:
+        return None  # the careful reader says what is wrong
     if not header:
         return None
     ragged: list[object] = []
@@ -259,12 +275,10 @@ def read_raw(source: Source) -> tuple[pd.DataFrame, list[Issue], list[str]]:
 
 
 # ------------------------------------------------------------------ checked strings -> typed frame
-def tristate(s: pd.Series) -> pd.Series:
+def tristate(s: pd.Series, memo: Memo | None = None) -> pd.Series:
     """yes/no/unknown spellings -> pandas' three-valued 'boolean' dtype (unknown is <NA>, not False)."""
-    low = s.str.lower()
-    is_true = low.isin(TRUE_SPELLINGS).to_numpy()
-    is_false = low.isin(FALSE_SPELLINGS).to_numpy()
-    arr = pd.arrays.BooleanArray(is_true, ~(is_true | is_false))
+    codes = tristate_codes(s, memo)
+    arr = pd.arrays.BooleanArray(codes == TRUE, codes < 0)  # unknown (and, unchecked, invalid) -> <NA>
     return pd.Series(arr, index=s.index, name=s.name)
 
 
@@ -279,14 +293,15 @@ def _list_canonical(s: pd.Series, vocabulary: tuple[str, ...]) -> pd.Series:
     return pd.Series(pd.Categorical(cats.to_numpy()[codes]), index=s.index, name=s.name)
 
 
-def to_typed(raw: pd.DataFrame) -> pd.DataFrame:
+def to_typed(raw: pd.DataFrame, memo: Memo | None = None) -> pd.DataFrame:
     """Convert checked strings to typed columns, contract columns first, extra columns after.
 
-    The index is kept (row = index + 2), so callers can still name file rows."""
-    return _typed_from(dict(raw.items()), raw.index)
+    The index is kept (row = index + 2), so callers can still name file rows. `memo`: what
+    `check_text` already parsed."""
+    return _typed_from(dict(raw.items()), raw.index, memo)
 
 
-def _typed_from(text: dict[str, pd.Series], index: pd.Index) -> pd.DataFrame:
+def _typed_from(text: dict[str, pd.Series], index: pd.Index, memo: Memo | None = None) -> pd.DataFrame:
     """`to_typed` over a dict of text columns, which it empties as it goes: when the caller holds no other
     reference, each text column is freed once converted, so the text and typed copies of a big file
     never coexist."""
@@ -296,15 +311,15 @@ def _typed_from(text: dict[str, pd.Series], index: pd.Index) -> pd.DataFrame:
         s = text.pop(col.name, empty)
         k = col.kind
         if k is Kind.TRISTATE:
-            out[col.name] = tristate(s)
+            out[col.name] = tristate(s, memo)
         elif k is Kind.STATE:
             out[col.name] = s.str.upper()
         elif k is Kind.ZIP:
             out[col.name] = s.str.slice(0, 5)
         elif k in (Kind.LATITUDE, Kind.LONGITUDE, Kind.RATING, Kind.MONEY):
-            out[col.name] = parse_number(s).astype("float64")
+            out[col.name] = parse_number(s, memo).astype("float64")
         elif k in (Kind.WHOLE, Kind.YEAR):
-            out[col.name] = parse_number(s).astype("Int64")
+            out[col.name] = parse_number(s, memo).astype("Int64")
         elif k is Kind.CHOICE:
             out[col.name] = pd.Series(pd.Categorical(s.str.lower().replace("", np.nan),
                                                      categories=list(col.vocabulary)), index=s.index)
@@ -335,13 +350,15 @@ def load_clinics(source: Source, today: dt.date | None = None, locate: bool = Tr
         raw, issues, notes = read_raw(source)
     except UnreadableFile as err:
         return LoadResult(None, [str(err)], unreadable=True)
-    issues += check_text(raw, today)
+    memo: Memo = {}
+    issues += check_text(raw, today, memo)
     result = LoadResult(None, sort_issues(issues, raw.columns), notes, rows=len(raw))
     if result.errors:
         return result
     text, index = dict(raw.items()), raw.index
     del raw  # from here `text` holds the only reference to each column
-    frame = _typed_from(text, index)
+    frame = _typed_from(text, index, memo)
+    del memo
     if locate:
         from .geo import far_from_zip, fill_coordinates
 

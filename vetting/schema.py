@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
@@ -90,11 +91,16 @@ def _matches(pattern: str) -> Callable[[pd.Series], pd.Series]:
 _DECIMAL = rf"^(?:{NUMBER}(?:[eE][+-]?\d+)?)$"
 
 
-def parse_number(s: pd.Series) -> pd.Series:
+Memo = dict  # per-load cache of parsed columns, keyed by (what, column name): the check and the typing share it
+
+
+def parse_number(s: pd.Series, memo: Memo | None = None) -> pd.Series:
     """Numbers where the text parses (money spellings like '$1,200' included), NaN elsewhere.
 
     All in Arrow kernels: '$', ',' and spaces are dropped when the column has any, then the text is
     cast to float; only when some cell is not a number does a regex pick the cells that are."""
+    if memo is not None and ("number", s.name) in memo:
+        return memo[("number", s.name)]
     text = _arrow_text(s)
     for mark in ("$", ","):  # literal searches: cheaper than one regex
         if pc.any(pc.match_substring(text, mark)).as_py():
@@ -105,7 +111,31 @@ def parse_number(s: pd.Series) -> pd.Series:
     except pa_arrow.ArrowInvalid:
         decimal = pc.fill_null(pc.match_substring_regex(text, _DECIMAL), False)
         values = pc.cast(pc.if_else(decimal, text, None), pa_arrow.float64())
-    return pd.Series(values.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
+    x = pd.Series(values.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
+    if memo is not None:
+        memo[("number", s.name)] = x
+    return x
+
+
+TRUE, FALSE, UNKNOWN, INVALID = 1, 0, -1, -2
+
+
+def tristate_codes(s: pd.Series, memo: Memo | None = None) -> np.ndarray:
+    """int8 per cell: 1 yes, 0 no, -1 unknown (empty), -2 not a yes/no/unknown spelling.
+
+    Decided once per distinct spelling (Arrow dictionary encoding), then spread to every row."""
+    if memo is not None and ("tristate", s.name) in memo:
+        return memo[("tristate", s.name)]
+    encoded = pc.dictionary_encode(_arrow_text(s)).combine_chunks()
+    meaning = {**dict.fromkeys(TRUE_SPELLINGS, TRUE), **dict.fromkeys(FALSE_SPELLINGS, FALSE),
+               **dict.fromkeys(UNKNOWN_SPELLINGS, UNKNOWN)}
+    table = np.array([meaning.get(str(v).lower(), INVALID) for v in encoded.dictionary.to_pylist()] + [UNKNOWN],
+                     dtype=np.int8)  # the extra entry: null cells (none in a parsed file) count as unknown
+    indices = pc.fill_null(encoded.indices, len(table) - 1).to_numpy(zero_copy_only=False)
+    codes = table[indices]
+    if memo is not None:
+        memo[("tristate", s.name)] = codes
+    return codes
 
 
 def lower_in(s: pd.Series, values: Iterable[str]) -> pd.Series:
@@ -115,17 +145,20 @@ def lower_in(s: pd.Series, values: Iterable[str]) -> pd.Series:
     return _mask(pc.is_in(pc.utf8_lower(text), value_set=allowed), s.index)
 
 
-def _within(lo: float, hi: float) -> Callable[[pd.Series], pd.Series]:
+def _within(lo: float, hi: float, memo: Memo | None) -> Callable[[pd.Series], pd.Series]:
     def ok(s: pd.Series) -> pd.Series:
-        x = parse_number(s)
+        x = parse_number(s, memo)
         return x.isna() | x.between(lo, hi)
 
     return ok
 
 
-def _not_negative(s: pd.Series) -> pd.Series:
-    x = parse_number(s)
-    return x.isna() | (x >= 0)
+def _not_negative(memo: Memo | None) -> Callable[[pd.Series], pd.Series]:
+    def ok(s: pd.Series) -> pd.Series:
+        x = parse_number(s, memo)
+        return x.isna() | (x >= 0)
+
+    return ok
 
 
 def _in_vocabulary(values: Iterable[str]) -> Callable[[pd.Series], pd.Series]:
@@ -162,8 +195,8 @@ def _not_future(today: dt.date) -> Callable[[pd.Series], pd.Series]:
     return ok
 
 
-def rules_for(column: Column, today: dt.date) -> list[Rule]:
-    """The checks one contract column gets, in the order they are reported."""
+def rules_for(column: Column, today: dt.date, memo: Memo | None = None) -> list[Rule]:
+    """The checks one contract column gets, in the order they are reported (`memo` keeps parsed columns)."""
     rules: list[Rule] = []
     if column.required:
         rules.append(Rule("required", lambda s: s != "", lambda v: "is required but empty"))
@@ -186,13 +219,13 @@ def rules_for(column: Column, today: dt.date) -> list[Rule]:
         limit = 90 if k is Kind.LATITUDE else 180
         rules.append(Rule("number", _matches(NUMBER),
                           lambda v: f"{_q(v)} is not a number of decimal degrees"))
-        rules.append(Rule("range", _within(-limit, limit),
+        rules.append(Rule("range", _within(-limit, limit, memo),
                           lambda v, lim=limit: f"{v} is out of range (-{lim} to {lim})"))
     elif k is Kind.URL:
         rules.append(Rule("url", _matches(r"https?://[^\s/?#]+\.[^\s/?#]+[^\s]*"),
                           lambda v: f"{_q(v)} is not a web link: it must start with http:// or https://"))
     elif k is Kind.TRISTATE:
-        rules.append(Rule("tristate", lambda s: lower_in(s, TRISTATE_SPELLINGS),
+        rules.append(Rule("tristate", lambda s: pd.Series(tristate_codes(s, memo) != INVALID, index=s.index),
                           lambda v: f"{_q(v)} is not yes, no or empty (unknown); "
                                     "also accepted: true/false, y/n, 1/0"))
     elif k is Kind.CHOICE:
@@ -201,18 +234,18 @@ def rules_for(column: Column, today: dt.date) -> list[Rule]:
                           lambda v: f"{_q(v)} is not one of: {allowed} (or empty)"))
     elif k is Kind.WHOLE:
         rules.append(Rule("whole", _matches(r"-?\d+"), lambda v: f"{_q(v)} is not a whole number"))
-        rules.append(Rule("not_negative", _not_negative, lambda v: f"{v} is negative"))
+        rules.append(Rule("not_negative", _not_negative(memo), lambda v: f"{v} is negative"))
     elif k is Kind.RATING:
         rules.append(Rule("number", _matches(NUMBER), lambda v: f"{_q(v)} is not a number"))
-        rules.append(Rule("range", _within(1.0, 5.0), lambda v: f"{v} is out of range (1.0 to 5.0)"))
+        rules.append(Rule("range", _within(1.0, 5.0, memo), lambda v: f"{v} is out of range (1.0 to 5.0)"))
     elif k is Kind.YEAR:
         year = today.year
         rules.append(Rule("whole", _matches(r"\d+"), lambda v: f"{_q(v)} is not a year"))
-        rules.append(Rule("range", _within(MIN_YEAR_OPENED, year),
+        rules.append(Rule("range", _within(MIN_YEAR_OPENED, year, memo),
                           lambda v: f"{v} is out of range ({MIN_YEAR_OPENED} to {year})"))
     elif k is Kind.MONEY:
         rules.append(Rule("money", _matches(MONEY), lambda v: f"{_q(v)} is not an amount of US dollars"))
-        rules.append(Rule("not_negative", _not_negative, lambda v: f"{v} is negative"))
+        rules.append(Rule("not_negative", _not_negative(memo), lambda v: f"{v} is negative"))
     elif k is Kind.LIST:
         allowed = ", ".join(column.vocabulary)
         rules.append(Rule("list", _list_ok(column.vocabulary),
@@ -239,14 +272,15 @@ def _zip_message(value: str) -> str:
 COORDS_PAIR = "coords_pair"
 
 
-def build_schema(columns: Iterable[str], today: dt.date) -> tuple[pa.DataFrameSchema, dict[str, Rule]]:
+def build_schema(columns: Iterable[str], today: dt.date, memo: Memo | None = None
+                 ) -> tuple[pa.DataFrameSchema, dict[str, Rule]]:
     """The schema for the contract columns present in a file, and its rules by check name."""
     present = [c for c in columns if c in BY_NAME]
     by_check: dict[str, Rule] = {}
     cols: dict[str, pa.Column] = {}
     for name in present:
         checks = []
-        for rule in rules_for(BY_NAME[name], today):
+        for rule in rules_for(BY_NAME[name], today, memo):
             key = f"{name}:{rule.name}"
             by_check[key] = rule
             checks.append(pa.Check(rule.ok, name=key, error=key))
@@ -260,9 +294,11 @@ def build_schema(columns: Iterable[str], today: dt.date) -> tuple[pa.DataFrameSc
     return pa.DataFrameSchema(cols, checks=wide, strict=False, ordered=False), by_check
 
 
-def check_text(raw: pd.DataFrame, today: dt.date) -> list[Issue]:
-    """Validate a frame of stripped strings; return every problem, sorted by row then column order."""
-    schema, by_check = build_schema(raw.columns, today)
+def check_text(raw: pd.DataFrame, today: dt.date, memo: Memo | None = None) -> list[Issue]:
+    """Validate a frame of stripped strings; return every problem, sorted by row then column order.
+
+    Pass a dict as `memo` to keep the numbers and yes/no answers parsed on the way, for `load.to_typed`."""
+    schema, by_check = build_schema(raw.columns, today, memo)
     try:
         schema.validate(raw, lazy=True)
     except pa.errors.SchemaErrors as err:
