@@ -4,7 +4,7 @@
 #   make test    create .venv, install requirements-dev.txt (+ Debian chromium when missing and root),
 #                run ruff and the whole pytest suite, browser tests included
 #   make lint    ruff check .
-#   make bench   pytest benchmarks/ --benchmark-only
+#   make bench   benchmarks: timings vs naive baselines, memory, app time, concurrent sessions (tables)
 #   make sample  regenerate the fictional sample data (scripts/make_sample.py)
 #   make clean   remove caches and test output (make distclean also removes .venv)
 #
@@ -77,12 +77,19 @@ test: $(DEV_STAMP) chromium
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .
 
-# pytest exits 5 when it collects nothing: fine while benchmarks/ is still empty (or not in git yet).
-bench: $(DEV_STAMP)
-	@if [ ! -d benchmarks ]; then echo "bench: no benchmarks/ folder yet"; exit 0; fi; \
-	rc=0; $(PY) -m pytest benchmarks/ --benchmark-only $(PYTEST_ARGS) || rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "bench: no benchmarks collected yet"; exit 0; fi; \
-	exit $$rc
+# Benchmarks: library timings at 1k-1M clinics beside naive baselines, peak memory, the app's server time
+# (AppTest), then 1/5/10 concurrent browser sessions; report.py prints the tables of docs/BENCHMARKS.md.
+# BENCH_SIZES / BENCH_NAIVE_MAX narrow it (see benchmarks/common.py). Takes ~20 minutes on 2 cores.
+BENCH_OUT := .benchmarks
+bench: $(DEV_STAMP) chromium
+	@mkdir -p $(BENCH_OUT)
+	$(PY) -m pytest benchmarks/ --benchmark-only --benchmark-json=$(BENCH_OUT)/results.json \
+	  --benchmark-columns=min,median,max,rounds $(PYTEST_ARGS)
+	$(PY) benchmarks/load_sessions.py --data data/clinics.csv --json $(BENCH_OUT)/sessions-sample.json
+	$(PY) benchmarks/load_sessions.py --data $(BENCH_OUT)/data/clinics-100000.csv \
+	  --json $(BENCH_OUT)/sessions-100k.json
+	$(PY) benchmarks/report.py $(BENCH_OUT)/results.json $(BENCH_OUT)/sessions-sample.json \
+	  $(BENCH_OUT)/sessions-100k.json | tee $(BENCH_OUT)/tables.md
 
 sample: $(RUNTIME_STAMP)
 	$(PY) scripts/make_sample.py
