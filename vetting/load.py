@@ -9,8 +9,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import re
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -26,7 +28,9 @@ from .schema import (
     Issue,
     Memo,
     check_text,
+    parse_date,
     parse_number,
+    precheck,
     sort_issues,
     tristate_codes,
 )
@@ -178,7 +182,9 @@ def _parse_fast(data: bytes | Path, head: bytes) -> tuple[list[str], pd.DataFram
         table = pacsv.read_csv(
             str(data) if isinstance(data, Path) else pa.py_buffer(data),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 20),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
+            # A newline inside a quoted value splits that row here, so it comes back ragged (or Arrow
+            # refuses the file) and the careful reader takes over: such files are read right, just slower.
+            parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False,
                                              invalid_row_handler=refuse),
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
@@ -188,12 +194,22 @@ def _parse_fast(data: bytes | Path, head: bytes) -> tuple[list[str], pd.DataFram
         return None
     columns = table.columns
     del table
-    for i, col in enumerate(columns):  # trim one column at a time, freeing the untrimmed one
-        columns[i] = pc.utf8_trim_whitespace(col)
-    del col
-    filled = np.zeros(len(columns[0]) if columns else 0, dtype=bool)
-    for col in columns:
-        filled |= pc.greater(pc.binary_length(col), 0).to_numpy(zero_copy_only=False)
+
+    def trim(i: int) -> None:  # in place, so each untrimmed column is freed once trimmed
+        columns[i] = pc.utf8_trim_whitespace(columns[i])
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # Arrow kernels release the GIL
+        list(pool.map(trim, range(len(columns))))
+    n = len(columns[0]) if columns else 0
+    filled = np.ones(n, dtype=bool)
+    maybe_empty = np.flatnonzero(pc.equal(pc.binary_length(columns[0]), 0).to_numpy(zero_copy_only=False)) \
+        if columns else np.arange(0)
+    if len(maybe_empty):  # only rows with an empty first cell can be wholly empty
+        picked = pa.array(maybe_empty)
+        empty = np.ones(len(maybe_empty), dtype=bool)
+        for col in columns:
+            empty &= pc.equal(pc.binary_length(col.take(picked)), 0).to_numpy(zero_copy_only=False)
+        filled[maybe_empty[empty]] = False
     index = np.flatnonzero(filled)
     if len(index) < len(filled):  # rows of bare commas are not clinics
         keep = pa.array(filled)
@@ -326,7 +342,7 @@ def _typed_from(text: dict[str, pd.Series], index: pd.Index, memo: Memo | None =
         elif k is Kind.LIST:
             out[col.name] = _list_canonical(s, col.vocabulary)
         elif k is Kind.DATE:
-            out[col.name] = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+            out[col.name] = parse_date(s, memo)
         elif col.required:
             out[col.name] = s
         else:
@@ -351,6 +367,7 @@ def load_clinics(source: Source, today: dt.date | None = None, locate: bool = Tr
     except UnreadableFile as err:
         return LoadResult(None, [str(err)], unreadable=True)
     memo: Memo = {}
+    precheck(raw, today, memo, workers=min(4, os.cpu_count() or 1))
     issues += check_text(raw, today, memo)
     result = LoadResult(None, sort_issues(issues, raw.columns), notes, rows=len(raw))
     if result.errors:

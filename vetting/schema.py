@@ -182,14 +182,29 @@ def _list_ok(vocabulary: tuple[str, ...]) -> Callable[[pd.Series], pd.Series]:
     return ok
 
 
-def _date_ok(s: pd.Series) -> pd.Series:
-    parsed = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
-    return (s == "") | (parsed.notna() & fullmatch(s, r"\d{4}-\d{2}-\d{2}"))
+def parse_date(s: pd.Series, memo: Memo | None = None) -> pd.Series:
+    """YYYY-MM-DD text as datetimes (NaT where it is not a real date); each distinct date parsed once."""
+    if memo is not None and ("date", s.name) in memo:
+        return memo[("date", s.name)]
+    codes, uniques = pd.factorize(s)
+    parsed = pd.to_datetime(pd.Series(uniques, dtype=object), format="%Y-%m-%d", errors="coerce")
+    x = pd.Series(parsed.to_numpy().take(codes, mode="clip"), index=s.index, name=s.name)
+    x[codes < 0] = pd.NaT
+    if memo is not None:
+        memo[("date", s.name)] = x
+    return x
 
 
-def _not_future(today: dt.date) -> Callable[[pd.Series], pd.Series]:
+def _date_ok(memo: Memo | None) -> Callable[[pd.Series], pd.Series]:
     def ok(s: pd.Series) -> pd.Series:
-        parsed = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+        return (s == "") | (parse_date(s, memo).notna() & fullmatch(s, r"\d{4}-\d{2}-\d{2}"))
+
+    return ok
+
+
+def _not_future(today: dt.date, memo: Memo | None) -> Callable[[pd.Series], pd.Series]:
+    def ok(s: pd.Series) -> pd.Series:
+        parsed = parse_date(s, memo)
         return parsed.isna() | (parsed <= pd.Timestamp(today))
 
     return ok
@@ -253,8 +268,8 @@ def rules_for(column: Column, today: dt.date, memo: Memo | None = None) -> list[
                                     f"{', '.join(map(_q, list_unknown_items(v, column.vocabulary)))} "
                                     f"(allowed: {allowed}, separated by ';')"))
     elif k is Kind.DATE:
-        rules.append(Rule("date", _date_ok, lambda v: f"{_q(v)} is not a date written YYYY-MM-DD"))
-        rules.append(Rule("not_future", _not_future(today), lambda v: f"{v} is in the future"))
+        rules.append(Rule("date", _date_ok(memo), lambda v: f"{_q(v)} is not a date written YYYY-MM-DD"))
+        rules.append(Rule("not_future", _not_future(today, memo), lambda v: f"{v} is in the future"))
     return rules
 
 
@@ -272,6 +287,16 @@ def _zip_message(value: str) -> str:
 COORDS_PAIR = "coords_pair"
 
 
+def _checked(rule: Rule, key: str, memo: Memo | None) -> Callable[[pd.Series], pd.Series]:
+    """The rule's check, answered from `memo` when `precheck` already ran it."""
+    def ok(s: pd.Series) -> pd.Series:
+        if memo is not None and ("check", key) in memo:
+            return memo[("check", key)]
+        return rule.ok(s)
+
+    return ok
+
+
 def build_schema(columns: Iterable[str], today: dt.date, memo: Memo | None = None
                  ) -> tuple[pa.DataFrameSchema, dict[str, Rule]]:
     """The schema for the contract columns present in a file, and its rules by check name."""
@@ -283,7 +308,7 @@ def build_schema(columns: Iterable[str], today: dt.date, memo: Memo | None = Non
         for rule in rules_for(BY_NAME[name], today, memo):
             key = f"{name}:{rule.name}"
             by_check[key] = rule
-            checks.append(pa.Check(rule.ok, name=key, error=key))
+            checks.append(pa.Check(_checked(rule, key, memo), name=key, error=key))
         # dtype None: every column is text by construction (the reader makes it so); pandera's dtype
         # check cost ~5 ms a column whatever the row count.
         cols[name] = pa.Column(None, checks=checks, nullable=False, coerce=False)
@@ -292,6 +317,22 @@ def build_schema(columns: Iterable[str], today: dt.date, memo: Memo | None = Non
         wide.append(pa.Check(lambda df: (df["latitude"] == "") == (df["longitude"] == ""),
                              name=COORDS_PAIR, error=COORDS_PAIR))
     return pa.DataFrameSchema(cols, checks=wide, strict=False, ordered=False), by_check
+
+
+def precheck(raw: pd.DataFrame, today: dt.date, memo: Memo, workers: int = 2) -> None:
+    """Run every column's rules, `workers` columns at a time, keeping the answers (and the numbers, dates
+    and yes/no answers parsed on the way) in `memo`; pandera's validation then reads them from there.
+
+    The work is in Arrow and pandas kernels, which release the GIL, so threads use every core."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(name: str) -> None:
+        s = raw[name]
+        for rule in rules_for(BY_NAME[name], today, memo):
+            memo[("check", f"{name}:{rule.name}")] = rule.ok(s)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(run, [c for c in raw.columns if c in BY_NAME]))
 
 
 def check_text(raw: pd.DataFrame, today: dt.date, memo: Memo | None = None) -> list[Issue]:
