@@ -6,12 +6,15 @@ at once, waits until every page has rendered, then has every session make ``--ch
 concurrently (the red-flag / stale-record toggles and the "Sort by" selectbox, in turn) and times each one.
 
 How the end of a rerun is detected: an init script in every page records, with the page's own clock
-(``performance.now()``), the last click event and every change of the ``data-test-script-state`` attribute
-that Streamlit puts on ``[data-testid="stApp"]`` ("running" while the script runs, "notRunning" once the
-server said it finished). A change is done when that attribute has gone from "notRunning" to something else
-and back to "notRunning" after the click, and the "Running..." icon is gone. Its latency is the in-page time
-from the click that made the change to that return to "notRunning": it needs no polling from Python, so it
-neither misses a short run nor adds the harness's own delays.
+(``performance.now()``), the last click event, every change of the ``data-test-script-state`` attribute that
+Streamlit puts on ``[data-testid="stApp"]`` ("running" while the script runs, "notRunning" once it finished),
+and the server's new_session / script_finished messages on the app's websocket. A change is done when, after
+its click, the server has sent script_finished, the attribute has gone from "notRunning" to something else
+and back, and the "Running..." icon is gone. Its latency is the in-page time from the click that made the
+change to that return to "notRunning": no polling from Python is in it, so it neither misses a short run nor
+adds the harness's own delays. On a starved renderer React may draw both states in one go and the attribute
+never changes: then, 2 s after script_finished with the page idle, the change counts as done at the message's
+arrival (reported as "page never drew the run"). "queue" is the time from the click to new_session.
 
 Recorded per session count: latency median / p95 / max, the time until all first renders were done, the
 server's CPU time, and its memory (VmRSS and VmHWM from /proc, the server and any children) before any
@@ -70,24 +73,65 @@ STALE = "Hide records not verified in the last 12 months"
 SORT_LABEL = "Sort by"
 SORT_CYCLE = ["Lowest price", "Best value (score per dollar)", "Best score"]  # starts at "Best score"
 
-# Installed in every page before the app's own scripts: the page's clock at each click and at each change of
-# Streamlit's script state, and how many runs have finished (a state other than notRunning, then notRunning).
+# Installed in every page before the app's own scripts. Two views of each script run, on the page's clock:
+# - dom: the data-test-script-state attribute of stApp leaving "notRunning" and coming back (what is shown);
+# - wire: the server's messages on Streamlit's websocket (protobuf ForwardMsg; only their top-level field
+#   numbers are read): new_session (4) starts a run, script_finished (6) ends it, unless its status is 2
+#   (FINISHED_EARLY_FOR_RERUN: another run follows at once).
+# The wire view catches a run whose "running" state React never drew: on a starved renderer both messages
+# can be applied in one render, and the attribute then never changes.
 INIT_SCRIPT = """(() => {
-  const s = window.__load = {lastClick: null, startAt: null, doneAt: null, done: 0, state: null, log: []};
+  const s = window.__load = {lastClick: null, state: null, domDone: 0, domStart: null, domEnd: null,
+                             wireDone: 0, wireStart: null, wireEnd: null};
   document.addEventListener('click', () => { s.lastClick = performance.now(); }, true);
   new MutationObserver(records => {
     const t = performance.now();
     for (const r of records) {
       const v = r.target.getAttribute('data-test-script-state');
       if (v === s.state) continue;
-      if (v === 'notRunning' && s.state !== null && s.state !== 'initial') { s.done += 1; s.doneAt = t; }
-      if (v !== 'notRunning' && (s.state === 'notRunning' || s.state === null)) s.startAt = t;
+      if (v === 'notRunning' && s.state !== null && s.state !== 'initial') { s.domDone += 1; s.domEnd = t; }
+      if (v !== 'notRunning' && (s.state === 'notRunning' || s.state === null)) s.domStart = t;
       s.state = v;
-      s.log.push([Math.round(t), v]);
     }
   }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
+  const topFields = buffer => {  // [field number, varint value or null] of a protobuf message's top level
+    const b = new Uint8Array(buffer), out = [];
+    let i = 0;
+    const varint = () => {
+      let r = 0, m = 1, x;
+      do { x = b[i++]; r += (x & 127) * m; m *= 128; } while (x & 128);
+      return r;
+    };
+    while (i < b.length) {
+      const key = varint(), wire = key % 8, field = Math.floor(key / 8);
+      if (wire === 0) out.push([field, varint()]);
+      else if (wire === 2) { const n = varint(); i += n; out.push([field, null]); }
+      else if (wire === 1) i += 8; else if (wire === 5) i += 4; else break;
+    }
+    return out;
+  };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', ev => {
+        if (!(ev.data instanceof ArrayBuffer)) return;
+        const t = performance.now();
+        for (const [field, value] of topFields(ev.data)) {
+          if (field === 4) s.wireStart = t;
+          if (field === 6 && value !== 2) { s.wireDone += 1; s.wireEnd = t; }
+        }
+      });
+    }
+  };
 })();"""
-RUN_DONE_JS = "n => window.__load && window.__load.done > n && window.__load.state === 'notRunning'"
+# Done: the page drew the run's end; or the server finished it, the page is idle, and 2 s passed without the
+# page drawing it (then the wire time is the end).
+RUN_DONE_JS = """n => { const s = window.__load;
+  if (!s || s.state !== 'notRunning') return false;
+  if (s.domDone > n.domDone && s.wireDone > n.wireDone) return true;
+  return s.wireDone > n.wireDone && performance.now() - s.wireEnd > 2000; }"""
+MARKS_JS = "() => ({...window.__load})"
 
 SERVER_LOG_PATTERN = re.compile(r"Traceback|Error|Exception|Warning|warn", re.IGNORECASE)
 RUNNING_SERVERS: set[subprocess.Popen] = set()  # stopped by run_round's finally, or by the watchdog at the latest
@@ -102,8 +146,10 @@ class Change:
 
     session: int
     action: str
-    latency_ms: float | None = None  # click -> script state back to notRunning (page clock)
-    queue_ms: float | None = None  # click -> script state left notRunning (the server began the run)
+    latency_ms: float | None = None  # click -> the page shows the script run finished (page clock)
+    latency_wire_ms: float | None = None  # click -> the server's script_finished message arrived
+    queue_ms: float | None = None  # click -> the server's new_session message (it began the run)
+    dom_missed: bool = False  # the page never drew "running": latency_ms is the wire time
     harness_ms: float | None = None  # wall clock in this script, from before the click until it saw the end
     error: str | None = None
 
@@ -119,9 +165,11 @@ class Round:
     memory: dict[str, dict[str, int]] = field(default_factory=dict)  # stage -> {"rss_kb", "hwm_kb", ...}
     server_cpu_s: dict[str, float] = field(default_factory=dict)  # stage -> the server's user+system CPU time
     browser_cpu_s: dict[str, float] = field(default_factory=dict)  # stage -> the same for chromium + Playwright
+    machine_cpu_s: dict[str, float] = field(default_factory=dict)  # stage -> all CPUs' busy time (/proc/stat)
     blocked: list[str] = field(default_factory=list)  # requests beyond this machine, aborted
     page_errors: list[str] = field(default_factory=list)  # uncaught JS errors and console errors
     exceptions_shown: int = 0  # Streamlit exception boxes on the pages at the end
+    loadavg_before: tuple[float, ...] = ()  # the machine's 1/5/15-minute load before the round: other work?
     runs_seen: list[int] = field(default_factory=list)  # finished script runs per page (first render + changes)
     server_log: str = ""
     server_log_lines: list[str] = field(default_factory=list)  # suspicious lines of the server's output
@@ -269,6 +317,12 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / ticks
 
 
+def machine_busy_seconds() -> float:
+    """CPU time spent by every process on the machine so far (all CPUs, idle and iowait excluded)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # user..steal, less idle, iowait
+
+
 def sample(pid: int, stage: str, result: Round) -> None:
     """Record the server's memory and CPU time at ``stage``, and the browser's CPU time (on the same CPUs)."""
     result.memory[stage] = memory(pid)
@@ -276,6 +330,7 @@ def sample(pid: int, stage: str, result: Round) -> None:
     result.server_cpu_s[stage] = round(cpu_seconds(server), 2)
     mine = [p for p in process_tree(os.getpid()) if p != os.getpid() and p not in server]  # Playwright, chromium
     result.browser_cpu_s[stage] = round(cpu_seconds(mine), 2)
+    result.machine_cpu_s[stage] = round(machine_busy_seconds(), 2)
 
 
 # --- the browser ------------------------------------------------------------------------------------------
@@ -311,11 +366,25 @@ async def new_session(browser: Browser, result: Round) -> tuple[BrowserContext, 
     return context, page
 
 
+async def exception_text(page: Page) -> str:
+    """The first line of each Streamlit exception box on the page, joined; '' when there is none."""
+    boxes = await page.get_by_test_id("stException").all_inner_texts()
+    return " | ".join(text.strip().splitlines()[0] for text in boxes if text.strip())
+
+
 async def wait_rendered(page: Page, timeout_ms: float) -> None:
-    """Until Streamlit is connected and idle (conftest's wait_for_app) and the results' count line shows."""
+    """Until Streamlit is connected and idle (conftest's wait_for_app) and the results' count line shows.
+
+    An exception shown by the app fails at once instead of waiting for a count line that will not come.
+    """
     await page.wait_for_selector(APP_IDLE, state="attached", timeout=timeout_ms)
     await page.wait_for_selector(RUNNING_ICON, state="detached", timeout=timeout_ms)
-    await page.get_by_text(COUNT_LINE).first.wait_for(state="visible", timeout=timeout_ms)
+    count_line = page.get_by_text(COUNT_LINE).first
+    error = page.get_by_test_id("stException").first
+    await count_line.or_(error).first.wait_for(state="visible", timeout=timeout_ms)
+    shown = await exception_text(page)
+    if shown:
+        raise RuntimeError(f"the page shows an exception: {shown}")
 
 
 async def open_expander(page: Page, title: str, timeout_ms: float) -> None:
@@ -352,19 +421,29 @@ async def perform(page: Page, action: str, timeout_ms: float) -> None:
 async def timed_change(page: Page, session: int, action: str, timeout_ms: float) -> Change:
     """Make one change and time it until the rerun it caused has finished (see the module's docstring)."""
     change = Change(session=session, action=action)
-    done_before = await page.evaluate("() => window.__load.done")
+    before = await page.evaluate(MARKS_JS)
     started = time.perf_counter()
     try:
         await perform(page, action, timeout_ms)
-        await page.wait_for_function(RUN_DONE_JS, arg=done_before, timeout=timeout_ms)
+        await page.wait_for_function(RUN_DONE_JS, arg=before, timeout=timeout_ms)
         await page.wait_for_selector(RUNNING_ICON, state="detached", timeout=timeout_ms)
     except Exception as exc:  # a timeout or a vanished element: recorded, the session goes on
-        change.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        marks = await page.evaluate(MARKS_JS)
+        change.error = (f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+                        f"(runs finished before/after: wire {before['wireDone']}/{marks['wireDone']}, "
+                        f"page {before['domDone']}/{marks['domDone']}; state {marks['state']})")
         return change
     change.harness_ms = round((time.perf_counter() - started) * 1000, 1)
-    marks = await page.evaluate("() => window.__load")
-    change.latency_ms = round(marks["doneAt"] - marks["lastClick"], 1)
-    change.queue_ms = round(marks["startAt"] - marks["lastClick"], 1)
+    marks = await page.evaluate(MARKS_JS)
+    click = marks["lastClick"]
+    change.dom_missed = marks["domDone"] == before["domDone"]
+    change.latency_wire_ms = round(marks["wireEnd"] - click, 1)
+    change.latency_ms = change.latency_wire_ms if change.dom_missed else round(marks["domEnd"] - click, 1)
+    if marks["wireStart"] is not None and marks["wireStart"] >= click:
+        change.queue_ms = round(marks["wireStart"] - click, 1)
+    shown = await exception_text(page)
+    if shown:
+        change.error = f"the page shows an exception: {shown}"
     return change
 
 
@@ -388,9 +467,9 @@ async def count_exceptions(page: Page) -> int:
 
 
 async def runs_finished(page: Page) -> int:
-    """How many script runs the page saw finish (one per change is expected, plus its first render)."""
+    """How many script runs the server finished for the page (one per change, plus the first render)."""
     await page.wait_for_timeout(1000)  # a second run that a change might cause comes quickly
-    return await page.evaluate("() => window.__load.done")
+    return await page.evaluate("() => window.__load.wireDone")
 
 
 # --- one round --------------------------------------------------------------------------------------------
@@ -404,6 +483,7 @@ async def run_round(browser: Browser, args: argparse.Namespace, sessions: int, r
     timeout_ms = args.timeout * 1000
     try:
         await asyncio.to_thread(wait_healthy, proc, base_url, args.timeout)
+        result.loadavg_before = os.getloadavg()
         sample(proc.pid, "before", result)
         opened = [await new_session(browser, result) for _ in range(sessions)]
         contexts = [context for context, _ in opened]
@@ -464,7 +544,7 @@ def ms(value: float | None) -> str:
 def summary(result: Round) -> dict[str, Any]:
     """The numbers of one round that go into the table and the JSON's summary."""
     lat = result.latencies()
-    cpu, browser = result.server_cpu_s, result.browser_cpu_s
+    cpu, browser, machine = result.server_cpu_s, result.browser_cpu_s, result.machine_cpu_s
     during = {"end", "after_first_render"}
     return {
         "sessions": result.sessions,
@@ -483,9 +563,13 @@ def summary(result: Round) -> dict[str, Any]:
         "server_cpu_changes_s": round(cpu["end"] - cpu["after_first_render"], 2) if during <= cpu.keys() else None,
         "browser_cpu_changes_s": round(browser["end"] - browser["after_first_render"], 2)
         if during <= browser.keys() else None,
+        "other_cpu_changes_s": round(machine["end"] - machine["after_first_render"] - (cpu["end"] + browser["end"])
+                                     + (cpu["after_first_render"] + browser["after_first_render"]), 2)
+        if during <= machine.keys() else None,
         "blocked_requests": len(result.blocked),
         "page_errors": len(result.page_errors),
         "exceptions_shown": result.exceptions_shown,
+        "page_missed_run": sum(c.dom_missed for c in result.changes),
         "extra_runs": sum(result.runs_seen) - len(result.runs_seen) - len(lat) if result.runs_seen else None,
         "error": result.error,
     }
@@ -511,10 +595,23 @@ def table(rounds: list[Round]) -> str:
     return "\n".join(lines)
 
 
+def git_commit() -> str:
+    """The repository's HEAD, with "+dirty" when the tracked files differ from it ("" outside git)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return head + ("+dirty" if dirty else "")
+
+
 def write_json(path: Path, args: argparse.Namespace, rounds: list[Round], stopped_by_deadline: bool) -> None:
     """Every measurement, with the run's settings and the summaries."""
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
+        "commit": git_commit(),
         "data": str(args.data),
         "sessions": args.sessions,
         "changes_per_session": args.changes,
@@ -531,18 +628,22 @@ def write_json(path: Path, args: argparse.Namespace, rounds: list[Round], stoppe
 def report_problems(rounds: list[Round]) -> None:
     """Print what went wrong or looked odd, after the table."""
     for result in rounds:
-        notes = []
+        other = summary(result)["other_cpu_changes_s"]
+        notes = [f"load average before the round: {', '.join(f'{x:.2f}' for x in result.loadavg_before)}; "
+                 f"CPU used by other processes while the changes ran: {'-' if other is None else f'{other:.1f} s'}"]
         if summary(result)["extra_runs"]:
             notes.append(f"script runs per page {result.runs_seen}: more than one per change (+1 first render)")
+        if summary(result)["page_missed_run"]:
+            notes.append(f"{summary(result)['page_missed_run']} change(s) whose run the page never drew as running "
+                         "(timed by the server's script_finished message)")
         if result.error:
             notes.append(f"round error: {result.error}")
         notes += [f"change failed (session {c.session}, {c.action}): {c.error}" for c in result.changes if c.error]
         notes += [f"blocked: {url}" for url in sorted(set(result.blocked))]
         notes += sorted(set(result.page_errors))[:10]
         notes += [f"server log: {line}" for line in result.server_log_lines[:10]]
-        if notes:
-            print(f"\n{result.sessions} session(s):")
-            print("\n".join(f"  - {note}" for note in notes))
+        print(f"\n{result.sessions} session(s):")
+        print("\n".join(f"  - {note}" for note in notes))
 
 
 # --- main -------------------------------------------------------------------------------------------------
@@ -604,7 +705,7 @@ def main(argv: list[str] | None = None) -> int:
             if not result.completed and result.error is None:
                 result.error = "stopped by the deadline"
         print(f"stopped by the deadline ({args.deadline:.0f} s); rounds so far are reported", file=sys.stderr)
-    print(f"data: {args.data}; {args.changes} changes per session; {os.cpu_count()} CPUs\n")
+    print(f"data: {args.data}; {args.changes} changes per session; {os.cpu_count()} CPUs; commit {git_commit()}\n")
     print(table(rounds))
     report_problems(rounds)
     write_json(args.json, args, rounds, stopped)

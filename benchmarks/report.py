@@ -1,6 +1,6 @@
 """Turn pytest-benchmark's JSON into the Markdown tables of docs/BENCHMARKS.md, ratios and targets included.
 
-    python benchmarks/report.py .benchmarks/results.json [.benchmarks/sessions.json]
+    python benchmarks/report.py .benchmarks/results.json [SESSIONS.json ...]
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def collect(results: dict) -> tuple[dict, dict, dict]:
     return lib, memory, app
 
 
-def tables(results: dict, sessions: dict | None = None) -> str:
+def tables(results: dict, sessions: list[dict] | None = None) -> str:
     lib, memory, app = collect(results)
     sizes = sorted({n for _, n in lib})
     out = []
@@ -104,9 +104,23 @@ def tables(results: dict, sessions: dict | None = None) -> str:
             row = app.get(name, {})
             out.append(f"| {label} | " + " | ".join(seconds(row[d]) if d in row else "–" for d in ("sample", "100k"))
                        + " |")
-    if sessions:
-        out.append("\n### Concurrent browser sessions (benchmarks/load_sessions.py)\n")
-        out.append(sessions.get("markdown", "").strip())
+    for run in sessions or []:
+        out.append(f"\n### Concurrent browser sessions: {Path(run['data']).name} (benchmarks/load_sessions.py)\n")
+        out.append("| sessions | changes ok | latency median | p95 | max | server CPU per change | "
+                   "all first renders | server RSS after first renders | at the end | peak |")
+        out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for r in run["summary"]:
+            def ms(value: float | None) -> str:
+                return seconds(value / 1000) if value is not None else "–"
+
+            changes = r["changes_measured"]
+            per_change = r["server_cpu_changes_s"] / changes if changes else None
+            rss_first = r["rss_after_first_render_kb"]
+            out.append(f"| {r['sessions']} | {changes}/{changes + r['changes_failed']} | "
+                       f"{ms(r['latency_median_ms'])} | {ms(r['latency_p95_ms'])} | {ms(r['latency_max_ms'])} | "
+                       f"{seconds(per_change) if per_change else '–'} | {r['first_render_all_s']} s | "
+                       f"{rss_first / 1024 if rss_first else 0:,.0f} MB | {r['rss_end_kb'] / 1024:,.0f} MB | "
+                       f"{r['hwm_end_kb'] / 1024:,.0f} MB |")
     out.append("\n### Targets\n")
     out.append("| target | measured | holds |")
     out.append("|---|---:|:---:|")
@@ -130,7 +144,7 @@ def tables(results: dict, sessions: dict | None = None) -> str:
 
 def main(argv: list[str]) -> None:
     results = json.loads(Path(argv[1]).read_text())
-    sessions = json.loads(Path(argv[2]).read_text()) if len(argv) > 2 and Path(argv[2]).exists() else None
+    sessions = [json.loads(Path(a).read_text()) for a in argv[2:] if Path(a).exists()]
     sys.stdout.write(tables(results, sessions))
 
 
