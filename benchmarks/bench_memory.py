@@ -11,13 +11,15 @@ from common import TODAY, csv_path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = """
-import datetime as dt, json, resource, sys
+import datetime as dt, json, sys
 from vetting import load_clinics, score
 result = load_clinics(sys.argv[1], today=dt.date.fromisoformat(sys.argv[2]))
 scores = score(result.frame, today=dt.date.fromisoformat(sys.argv[2]))
 clinics = result.frame.join(scores.summary.drop(columns="clinic_id"))
-print(json.dumps({"ok": result.ok, "rows": len(clinics),
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over exec, so a child of a big parent (the
+# benchmark process holds every size's frames) would report the parent's peak.
+hwm_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"ok": result.ok, "rows": len(clinics), "peak_rss_mb": hwm_kb / 1024}))
 """
 
 

@@ -72,7 +72,7 @@ query = PatientQuery(
     new_patients=new_patients, min_grade=min_grade, hide_red_flags=hide_red, hide_stale=hide_stale,
     sort=sort if place or sort != "distance" else "score",
 )
-found = search(data.clinics, query, dt.date.today(), limit=SHOWN)
+found = search(data.clinics, query, dt.date.today(), limit=SHOWN, index=data.geo)
 
 with results:
     st.markdown(f"**{describe(found, place[2] if place else None, radius if place else None)}**")

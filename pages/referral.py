@@ -90,7 +90,8 @@ query = PatientQuery(
     max_price=None if max_price == "any" else float(max_price), insurance=insurance,
     hide_red_flags=hide_red, must_have=tuple(must), unverified_passes=unverified_ok, sort="score",
 )
-found = search(clinics, query, dt.date.today(), states=data.states, limit=50)  # the list holds 50 at most
+found = search(clinics, query, dt.date.today(), states=data.states, limit=50,  # the list holds 50 at most
+               index=data.geo)  # rescored clinics keep the rows and order the index was built on
 
 with results:
     in_effect = weights.describe(rules)

@@ -10,7 +10,7 @@ from factory import TODAY, csv_bytes, row
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vetting.filters import nearby, with_distance, within
+from vetting.filters import GeoIndex, nearby, with_distance, within
 from vetting.load import decode, load_clinics, read_raw, read_text_frame
 from vetting.schema import parse_number
 from vetting.scoring import join_ids
@@ -41,18 +41,20 @@ def test_bounding_box_search_finds_exactly_the_clinics_in_the_circle(frame, orig
         origin_lat, origin_lon = frame["latitude"].fillna(origin_lat).iloc[0], frame["longitude"].iloc[0]
     every = with_distance(frame, origin_lat, origin_lon)
     expected = every[every["distance_km"] <= radius]
-    found = within(frame, origin_lat, origin_lon, radius)
-    assert sorted(found["clinic_id"]) == sorted(expected["clinic_id"])
-    near = nearby(frame, origin_lat, origin_lon, radius, limit=5)
     plain = expected.sort_values(["distance_km", "score"], ascending=[True, False], kind="stable").head(5)
-    assert list(near["clinic_id"]) == list(plain["clinic_id"])
+    for index in (None, GeoIndex.of(frame)):  # the bounding box, and the latitude-sorted index
+        found = within(frame, origin_lat, origin_lon, radius, index)
+        assert list(found["clinic_id"]) == list(expected["clinic_id"])  # same clinics, in file order
+        near = nearby(frame, origin_lat, origin_lon, radius, limit=5, index=index)
+        assert list(near["clinic_id"]) == list(plain["clinic_id"])
 
 
 def test_search_across_the_antimeridian_and_near_a_pole():
     frame = pd.DataFrame({"clinic_id": ["east", "west", "pole"], "latitude": [0.0, 0.0, 89.5],
                           "longitude": [179.9, -179.9, 10.0]})
-    assert set(within(frame, 0.0, 179.95, 50)["clinic_id"]) == {"east", "west"}
-    assert list(within(frame, 89.9, -170.0, 100)["clinic_id"]) == ["pole"]
+    for index in (None, GeoIndex.of(frame)):
+        assert set(within(frame, 0.0, 179.95, 50, index)["clinic_id"]) == {"east", "west"}
+        assert list(within(frame, 89.9, -170.0, 100, index)["clinic_id"]) == ["pole"]
 
 
 @given(st.lists(st.lists(st.booleans(), min_size=70, max_size=70), max_size=30), st.sampled_from([0, 5, 21, 64, 70]))

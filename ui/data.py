@@ -12,6 +12,7 @@ import streamlit as st
 
 from vetting import load_checklist, load_clinics, score
 from vetting.checklist import Checklist
+from vetting.filters import GeoIndex
 from vetting.geo import locate, online_geocoder
 from vetting.scoring import score_columns
 
@@ -33,6 +34,7 @@ class Directory:
     warnings: tuple[str, ...]
     path: str
     is_sample: bool
+    geo: GeoIndex | None = None  # the clinics by latitude, for radius searches (vetting.filters)
 
     def label(self, clinic_id: str) -> str:
         """'Name, City, ST' for pickers."""
@@ -54,7 +56,7 @@ def _load(path: str, mtime_ns: int, today: dt.date) -> Directory:
     scores = score(result.frame, today=today)
     clinics = result.frame.join(scores.summary.drop(columns="clinic_id")).set_index("clinic_id", drop=False)
     states = scores.states.set_axis(clinics.index, axis=0)
-    return Directory(clinics, states, (), tuple(result.warnings), path, is_sample)
+    return Directory(clinics, states, (), tuple(result.warnings), path, is_sample, GeoIndex.of(clinics))
 
 
 def _version() -> tuple[str, int]:

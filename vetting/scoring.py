@@ -26,6 +26,12 @@ STATE_LABELS = {int(MET): "met", int(NOT_MET): "not met", int(UNKNOWN): "not ver
 def _known_and_true(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(known, true) numpy masks of a nullable boolean series."""
     b = s.array if isinstance(s.dtype, pd.BooleanDtype) else s.astype("boolean").array
+    values, mask = getattr(b, "_data", None), getattr(b, "_mask", None)
+    if isinstance(values, np.ndarray) and isinstance(mask, np.ndarray):
+        # pandas' masked array keeps the values and the NA mask as numpy arrays: read them without the
+        # copies `fillna(...).to_numpy()` makes (~4 ms a column at a million rows, x27 columns).
+        known = ~mask
+        return known, values & known
     return ~b.isna(), b.fillna(False).to_numpy(dtype=bool)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .checklist import GRADES
-from .filters import list_contains, with_distance, within
+from .filters import GeoIndex, list_contains, with_distance, within
 from .scoring import MET, UNKNOWN
 
 SORTS = {
@@ -117,14 +117,16 @@ def _filters(frame: pd.DataFrame, q: PatientQuery, today: dt.date,
 
 
 def search(clinics: pd.DataFrame, q: PatientQuery, today: dt.date | None = None,
-           states: pd.DataFrame | None = None, limit: int | None = None) -> SearchResult:
+           states: pd.DataFrame | None = None, limit: int | None = None, index: GeoIndex | None = None
+           ) -> SearchResult:
     """Apply a query to scored clinics (vetting.scoring.scored); `states` (same index) for must-haves.
 
-    With `limit`, only the first `limit` clinics in order are returned (the counts still cover all)."""
+    With `limit`, only the first `limit` clinics in order are returned (the counts still cover all);
+    `index` (GeoIndex.of(clinics)) makes the radius search read only the circle's latitude band."""
     today = today or dt.date.today()
     frame = clinics
     if q.origin is not None:
-        frame = (within(frame, *q.origin, q.radius_km) if q.radius_km is not None
+        frame = (within(frame, *q.origin, q.radius_km, index) if q.radius_km is not None
                  else with_distance(frame, *q.origin))
     hide = _filters(frame, q, today, states)
     hidden_any = np.zeros(len(frame), dtype=bool)
