@@ -305,8 +305,10 @@ def _list_canonical(s: pd.Series, vocabulary: tuple[str, ...]) -> pd.Series:
     for u in uniques:
         items = {p.strip().lower() for p in u.split(";")}
         canon.append(";".join(v for v in vocabulary if v in items))
-    cats = pd.Index(canon)
-    return pd.Series(pd.Categorical(cats.to_numpy()[codes]), index=s.index, name=s.name)
+    canon_codes, categories = pd.factorize(pd.Index(canon, dtype=object), sort=True)
+    # codes per row via the distinct lists: no categorical built from a million strings
+    row_codes = np.where(codes >= 0, canon_codes[codes], -1)  # -1: a missing cell stays missing
+    return pd.Series(pd.Categorical.from_codes(row_codes, categories=categories), index=s.index, name=s.name)
 
 
 def to_typed(raw: pd.DataFrame, memo: Memo | None = None) -> pd.DataFrame:

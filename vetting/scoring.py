@@ -216,13 +216,24 @@ def score(frame: pd.DataFrame, checklist: Checklist | None = None,
     met_sums, app_sums = np.empty((len(cats) + 1, n), np.float32), np.empty((len(cats) + 1, n), np.float32)
     known_n = np.empty(n, dtype=np.int16)
     red_rows, unv_rows = np.empty((len(crit_ids), n), dtype=bool), np.empty((len(crit_ids), n), dtype=bool)
+    flags = np.empty((len(ids), min(n, _BLOCK)), dtype=bool)  # reused by every block: no fresh pages each time
+    indicator = np.empty((len(ids), min(n, _BLOCK)), dtype=np.float32)
+    crit_rows = np.flatnonzero(critical)
     for lo in range(0, n, _BLOCK):  # blocks of clinics bound the temporaries' memory
         block, part = s[:, lo:lo + _BLOCK], slice(lo, lo + _BLOCK)
-        met_sums[:, part] = by_cat @ (block == MET).astype(np.float32)
-        app_sums[:, part] = by_cat @ (block != NOT_APPLICABLE).astype(np.float32)
-        known_n[part] = (block >= NOT_MET).sum(axis=0, dtype=np.int16)  # met or not met
-        red_rows[:, part] = block[critical] == NOT_MET
-        unv_rows[:, part] = block[critical] == UNKNOWN
+        width = block.shape[1]
+        f, x = flags[:, :width], indicator[:, :width]
+        np.equal(block, MET, out=f)
+        np.copyto(x, f)
+        np.matmul(by_cat, x, out=met_sums[:, part])
+        np.not_equal(block, NOT_APPLICABLE, out=f)
+        np.copyto(x, f)
+        np.matmul(by_cat, x, out=app_sums[:, part])
+        np.greater_equal(block, NOT_MET, out=f)  # met or not met: known
+        f.sum(axis=0, dtype=np.int16, out=known_n[part])
+        critical_block = block[crit_rows]
+        np.equal(critical_block, NOT_MET, out=red_rows[:, part])
+        np.equal(critical_block, UNKNOWN, out=unv_rows[:, part])
     met_n, app_n = met_sums[-1].astype(np.int16), app_sums[-1].astype(np.int16)
     with np.errstate(invalid="ignore", divide="ignore"):
         score_1dp = np.round(100.0 * met_sums[:-1].sum(axis=0, dtype=np.float64)
