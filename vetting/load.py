@@ -93,6 +93,7 @@ def _read_bytes(source: Source) -> bytes:
 
 _SAVE_AS_CSV = "save it from your spreadsheet as 'CSV UTF-8' and upload that."
 _HEAD = 65536  # binary files show themselves early
+_STREAM_OVER = 64 << 20  # files bigger than this are read block by block (bounded memory), not at once
 
 
 def _sniff(data: bytes) -> None:
@@ -178,44 +179,69 @@ def _parse_fast(data: bytes | Path, head: bytes) -> tuple[list[str], pd.DataFram
         return "skip"
 
     names = [f"c{i}" for i in range(len(header))]
+    # yes/no and choice columns hold a few spellings: each is kept once (dictionary-encoded, ~1/3 the memory)
+    few = {i for i, name in enumerate(header)
+           if (c := BY_NAME.get(name.strip())) is not None and c.kind in (Kind.TRISTATE, Kind.CHOICE)}
+
+    def tidy(i: int, col: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+        trimmed = pc.utf8_trim_whitespace(col)
+        return pc.dictionary_encode(trimmed) if i in few else trimmed
+
+    options = dict(
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 20),
+        # A newline inside a quoted value splits that row here, so it comes back ragged (or Arrow refuses
+        # the file) and the careful reader takes over: such files are read right, just slower.
+        parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False,
+                                         invalid_row_handler=refuse),
+        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False))
     try:
-        table = pacsv.read_csv(
-            str(data) if isinstance(data, Path) else pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 20),
-            # A newline inside a quoted value splits that row here, so it comes back ragged (or Arrow
-            # refuses the file) and the careful reader takes over: such files are read right, just slower.
-            parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False,
-                                             invalid_row_handler=refuse),
-            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+        if isinstance(data, Path) and data.stat().st_size > _STREAM_OVER:
+            # Big files are streamed: each block is trimmed and encoded as it comes, so the untrimmed
+            # text of the whole file never sits in memory (peak RSS at a million rows).
+            parts: list[list[pa.Array]] = [[] for _ in names]
+            for batch in pacsv.open_csv(str(data), **options):
+                for i, col in enumerate(batch.columns):
+                    parts[i].append(tidy(i, col))
+            columns = [pa.chunked_array(p, type=p[0].type) if p else pa.chunked_array([], pa.large_string())
+                       for p in parts]
+            del parts
+        else:
+            source = str(data) if isinstance(data, Path) else pa.py_buffer(data)
+            columns = pacsv.read_csv(source, **options).columns
+
+            def tidy_in_place(i: int) -> None:  # each untrimmed column is freed once tidied
+                columns[i] = tidy(i, columns[i])
+
+            with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # kernels release the GIL
+                list(pool.map(tidy_in_place, range(len(columns))))
     except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError):
         return None
     if ragged:
         return None
-    columns = table.columns
-    del table
 
-    def trim(i: int) -> None:  # in place, so each untrimmed column is freed once trimmed
-        columns[i] = pc.utf8_trim_whitespace(columns[i])
+    def blank(col: pa.ChunkedArray) -> np.ndarray:
+        text = col.cast(pa.large_string()) if pa.types.is_dictionary(col.type) else col
+        return pc.equal(pc.binary_length(text), 0).to_numpy(zero_copy_only=False)
 
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # Arrow kernels release the GIL
-        list(pool.map(trim, range(len(columns))))
     n = len(columns[0]) if columns else 0
     filled = np.ones(n, dtype=bool)
-    maybe_empty = np.flatnonzero(pc.equal(pc.binary_length(columns[0]), 0).to_numpy(zero_copy_only=False)) \
-        if columns else np.arange(0)
-    if len(maybe_empty):  # only rows with an empty first cell can be wholly empty
+    first = min(set(range(len(columns))) - few, default=0)
+    maybe_empty = np.flatnonzero(blank(columns[first])) if columns else np.arange(0)
+    if len(maybe_empty):  # only rows with an empty cell in one column can be wholly empty
         picked = pa.array(maybe_empty)
         empty = np.ones(len(maybe_empty), dtype=bool)
         for col in columns:
-            empty &= pc.equal(pc.binary_length(col.take(picked)), 0).to_numpy(zero_copy_only=False)
+            empty &= blank(col.take(picked))
         filled[maybe_empty[empty]] = False
     index = np.flatnonzero(filled)
     if len(index) < len(filled):  # rows of bare commas are not clinics
         keep = pa.array(filled)
         columns = [col.filter(keep) for col in columns]
-    raw = pa.table(columns, names=[str(i) for i in range(len(columns))]).to_pandas()  # "str" columns
+    raw = pa.table(columns, names=[str(i) for i in range(len(columns))]).to_pandas()  # "str" / categorical
     raw.columns = range(len(columns))
+    columns.clear()
+    pa.default_memory_pool().release_unused()  # the untrimmed text
     raw.index = pd.RangeIndex(len(filled))[index] if len(index) < len(filled) else pd.RangeIndex(len(filled))
     return header, raw
 
@@ -319,13 +345,24 @@ def to_typed(raw: pd.DataFrame, memo: Memo | None = None) -> pd.DataFrame:
     return _typed_from(dict(raw.items()), raw.index, memo)
 
 
+def _arrow_release():
+    """A call that hands memory Arrow has freed back to the OS: text columns live in Arrow's allocator and
+    typed ones in numpy's, so without it the freed text cannot hold the typed columns (peak RSS at 1M rows)."""
+    import pyarrow as pa
+
+    return pa.default_memory_pool().release_unused
+
+
 def _typed_from(text: dict[str, pd.Series], index: pd.Index, memo: Memo | None = None) -> pd.DataFrame:
     """`to_typed` over a dict of text columns, which it empties as it goes: when the caller holds no other
     reference, each text column is freed once converted, so the text and typed copies of a big file
     never coexist."""
     out: dict[str, pd.Series] = {}
     empty = pd.Series("", index=index, dtype=str)
-    for col in COLUMNS:
+    release = _arrow_release()
+    for i, col in enumerate(COLUMNS):
+        if i % 8 == 7:
+            release()
         s = text.pop(col.name, empty)
         k = col.kind
         if k is Kind.TRISTATE:

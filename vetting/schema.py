@@ -68,6 +68,10 @@ def _blank_or(pred: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], p
 
 def _arrow_text(s: pd.Series) -> pa_arrow.ChunkedArray:
     """The Arrow strings behind a text column (zero-copy for pandas' Arrow-backed 'str' dtype)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):  # the fast reader's yes/no and choice columns
+        categories = pa_arrow.array(s.cat.categories.to_numpy(dtype=object), type=pa_arrow.large_string())
+        codes = s.cat.codes.to_numpy()
+        return pa_arrow.chunked_array([pc.take(categories, pa_arrow.array(codes, mask=codes < 0))])
     if hasattr(s.array, "__arrow_array__"):
         return s.array.__arrow_array__()
     return pa_arrow.chunked_array([pa_arrow.array(s.to_numpy(dtype=object), type=pa_arrow.string(),
@@ -126,12 +130,16 @@ def tristate_codes(s: pd.Series, memo: Memo | None = None) -> np.ndarray:
     Decided once per distinct spelling (Arrow dictionary encoding), then spread to every row."""
     if memo is not None and ("tristate", s.name) in memo:
         return memo[("tristate", s.name)]
-    encoded = pc.dictionary_encode(_arrow_text(s)).combine_chunks()
+    if isinstance(s.dtype, pd.CategoricalDtype):  # already one entry per spelling
+        spellings, indices = list(s.cat.categories), s.cat.codes.to_numpy()
+    else:
+        encoded = pc.dictionary_encode(_arrow_text(s)).combine_chunks()
+        spellings = encoded.dictionary.to_pylist()
+        indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
     meaning = {**dict.fromkeys(TRUE_SPELLINGS, TRUE), **dict.fromkeys(FALSE_SPELLINGS, FALSE),
                **dict.fromkeys(UNKNOWN_SPELLINGS, UNKNOWN)}
-    table = np.array([meaning.get(str(v).lower(), INVALID) for v in encoded.dictionary.to_pylist()] + [UNKNOWN],
-                     dtype=np.int8)  # the extra entry: null cells (none in a parsed file) count as unknown
-    indices = pc.fill_null(encoded.indices, len(table) - 1).to_numpy(zero_copy_only=False)
+    table = np.array([meaning.get(str(v).lower(), INVALID) for v in spellings] + [UNKNOWN],
+                     dtype=np.int8)  # the last entry, for index -1 (a missing cell), counts as unknown
     codes = table[indices]
     if memo is not None:
         memo[("tristate", s.name)] = codes
@@ -290,9 +298,10 @@ COORDS_PAIR = "coords_pair"
 def _checked(rule: Rule, key: str, memo: Memo | None) -> Callable[[pd.Series], pd.Series]:
     """The rule's check, answered from `memo` when `precheck` already ran it."""
     def ok(s: pd.Series) -> pd.Series:
-        if memo is not None and ("check", key) in memo:
-            return memo[("check", key)]
-        return rule.ok(s)
+        answer = memo.pop(("check", key), None) if memo is not None else None
+        if answer is None:
+            return rule.ok(s)
+        return pd.Series(True, index=s.index) if answer is True else answer
 
     return ok
 
@@ -329,7 +338,9 @@ def precheck(raw: pd.DataFrame, today: dt.date, memo: Memo, workers: int = 2) ->
     def run(name: str) -> None:
         s = raw[name]
         for rule in rules_for(BY_NAME[name], today, memo):
-            memo[("check", f"{name}:{rule.name}")] = rule.ok(s)
+            passed = rule.ok(s)
+            # True when every cell passed (the usual case): a million-row answer is not kept for nothing
+            memo[("check", f"{name}:{rule.name}")] = True if bool(passed.all()) else passed
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(run, [c for c in raw.columns if c in BY_NAME]))
