@@ -97,14 +97,15 @@ with results:
         st.switch_page("pages/clinic.py", query_params={"clinic": picked[0], **({"place": near} if near else {})})
 
     left, right = st.columns(2)
-    # Files are made when a button is pressed (a callable), not on every rerun.
+    # Files are made when a button is pressed (a callable), not on every rerun; pressing does not rerun.
     left.download_button("Download results (CSV)", lambda: to_csv(shortlist(found.clinics)), "clinics.csv",
                          "text/csv",
-                         help="The first 50 results, safe to open in a spreadsheet.", width="stretch")
+                         help="The first 50 results, safe to open in a spreadsheet.", width="stretch",
+                         on_click="ignore")  # no rerun: it would replace the callable while it is being fetched
     context = [describe(found, place[2] if place else None, radius if place else None),
                f"Sorted by: {SORTS[query.sort].lower()}", f"Printed {dt.date.today():%Y-%m-%d}"]
     if data.is_sample:
         context.append("Sample data: fictional clinics")
     right.download_button("Printable list (HTML)",
                           lambda: shortlist_page(found.clinics, "Ketamine clinic shortlist", context),
-                          "clinic-shortlist.html", "text/html", width="stretch")
+                          "clinic-shortlist.html", "text/html", width="stretch", on_click="ignore")
