@@ -54,6 +54,17 @@ def open_app(page, app_server: str, path: str, app_ready) -> None:
     app_ready(page)
 
 
+def widen_radius_to_120(page, line, app_ready):
+    """Move the radius slider one step (80 -> 120 km) from the keyboard; wait for the count line; the slider."""
+    slider = radius_slider(page)
+    expect(slider).to_be_enabled(timeout=WAIT_MS)
+    slider.focus()
+    slider.press("ArrowRight")  # 80 -> 120
+    expect(line).to_contain_text("within 120 km of", timeout=WAIT_MS)
+    app_ready(page)
+    return slider
+
+
 def where_box(page):
     return page.get_by_role("textbox", name="Where", exact=True)
 
@@ -189,12 +200,7 @@ def test_wider_radius_finds_more_clinics(page, app_server, app_ready, screenshot
     expect(line).to_contain_text("within 80 km of Colorado Springs, CO 80903", timeout=WAIT_MS)
     near_80 = leading_number(line.inner_text())
 
-    slider = radius_slider(page)
-    expect(slider).to_be_enabled(timeout=WAIT_MS)
-    slider.focus()
-    slider.press("ArrowRight")  # 80 -> 120
-    expect(line).to_contain_text("within 120 km of", timeout=WAIT_MS)
-    app_ready(page)
+    slider = widen_radius_to_120(page, line, app_ready)
     slider.focus()
     slider.press("ArrowRight")  # 120 -> 200
     expect(line).to_contain_text("within 200 km of Colorado Springs, CO 80903", timeout=WAIT_MS)
@@ -443,12 +449,7 @@ def test_search_set_by_hand_survives_a_copied_url(browser, page, app_server, app
     search_for(page, "Colorado Springs, CO", app_ready)
     line = count_line(page)
     expect(line).to_contain_text("within 80 km of Colorado Springs, CO", timeout=WAIT_MS)
-    slider = radius_slider(page)
-    expect(slider).to_be_enabled(timeout=WAIT_MS)
-    slider.focus()
-    slider.press("ArrowRight")  # 80 -> 120
-    expect(line).to_contain_text("within 120 km of", timeout=WAIT_MS)
-    app_ready(page)
+    widen_radius_to_120(page, line, app_ready)
     open_expander(page, "Safety and freshness")
     for label in ("Hide clinics with a red flag", "Hide records not verified in the last 12 months"):
         was = switch(page, label).is_checked()

@@ -18,6 +18,12 @@ def list_contains(series: pd.Series, item: str) -> np.ndarray:
     return np.append(has, False)[codes]  # code -1 (no list) picks the trailing False
 
 
+def _coordinates(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Latitudes and longitudes as float arrays, NaN where a clinic has none."""
+    return (frame["latitude"].to_numpy(dtype=float, na_value=np.nan),
+            frame["longitude"].to_numpy(dtype=float, na_value=np.nan))
+
+
 KM_PER_DEGREE_LAT_MIN = 110.5  # a degree of latitude is 110.57-111.69 km on WGS-84
 
 
@@ -35,8 +41,7 @@ class GeoIndex:
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> GeoIndex:
-        lats = frame["latitude"].to_numpy(dtype=float, na_value=np.nan)
-        lons = frame["longitude"].to_numpy(dtype=float, na_value=np.nan)
+        lats, lons = _coordinates(frame)
         located = np.flatnonzero(~(np.isnan(lats) | np.isnan(lons)))
         order = located[np.argsort(lats[located], kind="stable")]
         return cls(order, lats[order], lons[order], len(frame))
@@ -63,8 +68,7 @@ def _candidates(frame: pd.DataFrame, lat: float, lon: float, radius_km: float, i
         hi = np.searchsorted(index.lats, lat + dlat, side="right")
         rows, lats, lons = index.order[lo:hi], index.lats[lo:hi], index.lons[lo:hi]
     else:
-        lats = frame["latitude"].to_numpy(dtype=float, na_value=np.nan)
-        lons = frame["longitude"].to_numpy(dtype=float, na_value=np.nan)
+        lats, lons = _coordinates(frame)
         rows = np.flatnonzero(np.abs(lats - lat) <= dlat)
         lats, lons = lats[rows], lons[rows]
     keep = _lon_ok(lons, lat, lon, dlat)
@@ -78,8 +82,7 @@ def _distances(frame: pd.DataFrame, lat: float, lon: float, radius_km: float | N
     from .geo import distance_km
 
     if radius_km is None:
-        lats = frame["latitude"].to_numpy(dtype=float, na_value=np.nan)
-        lons = frame["longitude"].to_numpy(dtype=float, na_value=np.nan)
+        lats, lons = _coordinates(frame)
         rows = np.flatnonzero(~np.isnan(lats))
         d = distance_km(lats[rows], lons[rows], lat, lon)
         keep = ~np.isnan(d)
@@ -107,9 +110,7 @@ def with_distance(frame: pd.DataFrame, lat: float, lon: float) -> pd.DataFrame:
     """The frame with `distance_km` from (lat, lon); NaN where a clinic has no coordinates."""
     from .geo import distance_km
 
-    return frame.assign(distance_km=distance_km(frame["latitude"].to_numpy(dtype=float, na_value=np.nan),
-                                                frame["longitude"].to_numpy(dtype=float, na_value=np.nan),
-                                                lat, lon))
+    return frame.assign(distance_km=distance_km(*_coordinates(frame), lat, lon))
 
 
 def nearby(frame: pd.DataFrame, lat: float, lon: float, radius_km: float | None = None,

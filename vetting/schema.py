@@ -7,6 +7,7 @@ Failures come back as :class:`Issue` objects that name the spreadsheet row and t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -32,7 +33,6 @@ MIN_YEAR_OPENED = 1990
 
 NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
 MONEY = r"-?\$?\s*-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-TRISTATE_SPELLINGS = frozenset(TRUE_SPELLINGS + FALSE_SPELLINGS + UNKNOWN_SPELLINGS)
 
 
 @dataclass(frozen=True, order=True)
@@ -98,13 +98,31 @@ _DECIMAL = rf"^(?:{NUMBER}(?:[eE][+-]?\d+)?)$"
 Memo = dict  # per-load cache of parsed columns, keyed by (what, column name): the check and the typing share it
 
 
-def parse_number(s: pd.Series, memo: Memo | None = None) -> pd.Series:
+def _memoised(what: str) -> Callable:
+    """Keep a column parser's answer in the caller's memo under (what, column name), when one is given."""
+    def wrap(parse: Callable) -> Callable:
+        @functools.wraps(parse)
+        def parse_once(s: pd.Series, memo: Memo | None = None):
+            if memo is None:
+                return parse(s)
+            key = (what, s.name)
+            if key not in memo:
+                memo[key] = parse(s)
+            return memo[key]
+
+        return parse_once
+
+    return wrap
+
+
+@_memoised("number")
+
+
+def parse_number(s: pd.Series) -> pd.Series:
     """Numbers where the text parses (money spellings like '$1,200' included), NaN elsewhere.
 
     All in Arrow kernels: '$', ',' and spaces are dropped when the column has any, then the text is
     cast to float; only when some cell is not a number does a regex pick the cells that are."""
-    if memo is not None and ("number", s.name) in memo:
-        return memo[("number", s.name)]
     text = _arrow_text(s)
     for mark in ("$", ","):  # literal searches: cheaper than one regex
         if pc.any(pc.match_substring(text, mark)).as_py():
@@ -115,21 +133,17 @@ def parse_number(s: pd.Series, memo: Memo | None = None) -> pd.Series:
     except pa_arrow.ArrowInvalid:
         decimal = pc.fill_null(pc.match_substring_regex(text, _DECIMAL), False)
         values = pc.cast(pc.if_else(decimal, text, None), pa_arrow.float64())
-    x = pd.Series(values.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
-    if memo is not None:
-        memo[("number", s.name)] = x
-    return x
+    return pd.Series(values.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
 
 
 TRUE, FALSE, UNKNOWN, INVALID = 1, 0, -1, -2
 
 
-def tristate_codes(s: pd.Series, memo: Memo | None = None) -> np.ndarray:
+@_memoised("tristate")
+def tristate_codes(s: pd.Series) -> np.ndarray:
     """int8 per cell: 1 yes, 0 no, -1 unknown (empty), -2 not a yes/no/unknown spelling.
 
     Decided once per distinct spelling (Arrow dictionary encoding), then spread to every row."""
-    if memo is not None and ("tristate", s.name) in memo:
-        return memo[("tristate", s.name)]
     if isinstance(s.dtype, pd.CategoricalDtype):  # already one entry per spelling
         spellings, indices = list(s.cat.categories), s.cat.codes.to_numpy()
     else:
@@ -140,10 +154,7 @@ def tristate_codes(s: pd.Series, memo: Memo | None = None) -> np.ndarray:
                **dict.fromkeys(UNKNOWN_SPELLINGS, UNKNOWN)}
     table = np.array([meaning.get(str(v).lower(), INVALID) for v in spellings] + [UNKNOWN],
                      dtype=np.int8)  # the last entry, for index -1 (a missing cell), counts as unknown
-    codes = table[indices]
-    if memo is not None:
-        memo[("tristate", s.name)] = codes
-    return codes
+    return table[indices]
 
 
 def lower_in(s: pd.Series, values: Iterable[str]) -> pd.Series:
@@ -190,16 +201,13 @@ def _list_ok(vocabulary: tuple[str, ...]) -> Callable[[pd.Series], pd.Series]:
     return ok
 
 
-def parse_date(s: pd.Series, memo: Memo | None = None) -> pd.Series:
+@_memoised("date")
+def parse_date(s: pd.Series) -> pd.Series:
     """YYYY-MM-DD text as datetimes (NaT where it is not a real date); each distinct date parsed once."""
-    if memo is not None and ("date", s.name) in memo:
-        return memo[("date", s.name)]
     codes, uniques = pd.factorize(s)
     parsed = pd.to_datetime(pd.Series(uniques, dtype=object), format="%Y-%m-%d", errors="coerce")
     x = pd.Series(parsed.to_numpy().take(codes, mode="clip"), index=s.index, name=s.name)
     x[codes < 0] = pd.NaT
-    if memo is not None:
-        memo[("date", s.name)] = x
     return x
 
 
