@@ -19,16 +19,26 @@ from pathlib import Path
 import pandas as pd
 from geopy.distance import geodesic
 
+from vetting import kinds as Kind
 from vetting.checklist import Checklist, load_checklist
-from vetting.contract import COLUMNS, FALSE_SPELLINGS, STATES, TRUE_SPELLINGS, UNKNOWN_SPELLINGS, Kind
-from vetting.schema import MIN_YEAR_OPENED, MONEY, NUMBER
+from vetting.contract import COLUMNS
+from vetting.kinds import (
+    FALSE_SPELLINGS,
+    MIN_YEAR_OPENED,
+    MONEY_RE,
+    NUMBER_RE,
+    STATES,
+    TRUE_SPELLINGS,
+    UNKNOWN_SPELLINGS,
+    ValueKind,
+)
 
-_NUMBER, _MONEY = re.compile(NUMBER), re.compile(MONEY)
+_NUMBER, _MONEY = re.compile(NUMBER_RE), re.compile(MONEY_RE)
 _ZIP, _ID = re.compile(r"\d{5}(?:-\d{4})?"), re.compile(r"[A-Za-z0-9_-]+")
 _URL, _DATE = re.compile(r"https?://[^\s/?#]+\.[^\s/?#]+[^\s]*", re.I), re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _cell(kind: Kind, value: str, vocabulary: tuple[str, ...], today: dt.date) -> tuple[bool, object]:
+def _cell(kind: ValueKind, value: str, vocabulary: tuple[str, ...], today: dt.date) -> tuple[bool, object]:
     """(valid?, typed value) of one cell."""
     if value == "":
         return True, None

@@ -8,11 +8,12 @@ import io
 
 import pandas as pd
 
-from vetting.contract import COLUMN_NAMES, Kind, columns_of
-from vetting.load import to_typed
+from vetting.contract import COLUMN_NAMES, columns_of
+from vetting.kinds import TRISTATE
+from vetting.validate import to_typed
 
 TODAY = dt.date(2026, 11, 21)
-TRISTATES = columns_of(Kind.TRISTATE)
+TRISTATES = columns_of(TRISTATE)
 
 
 def row(**overrides: str) -> dict[str, str]:
@@ -45,4 +46,4 @@ def csv_bytes(rows: list[dict[str, str]], columns: list[str] | None = None) -> b
 def typed(rows: list[dict[str, str]]) -> pd.DataFrame:
     """The typed frame the loader would produce (skipping file reading; rows assumed valid)."""
     raw = pd.DataFrame(rows, columns=list(COLUMN_NAMES)).astype(str)
-    return to_typed(raw).reset_index(drop=True)
+    return to_typed(raw, TODAY).reset_index(drop=True)

@@ -7,8 +7,8 @@
 """
 
 from .checklist import Checklist, load_checklist
+from .contract import Issue
 from .load import LoadResult, load_clinics, read_clinics
-from .schema import Issue
 from .scoring import Scores, evaluate, ranked, score, scored
 
 __all__ = ["Checklist", "Issue", "LoadResult", "Scores", "evaluate", "load_checklist", "load_clinics",

@@ -2,44 +2,63 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import StrEnum
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+from .kinds import (
+    CHOICE,
+    DATE,
+    ID,
+    LATITUDE,
+    LIST,
+    LONGITUDE,
+    MONEY,
+    RATING,
+    STATE,
+    TEXT,
+    TRISTATE,
+    URL,
+    WHOLE,
+    YEAR,
+    ZIP,
+    ValueKind,
+)
+
+HEADER_ROW = 1  # row numbers in every message are spreadsheet rows: the header is row 1
+FIRST_DATA_ROW = 2
 
 
-class Kind(StrEnum):
-    """The value kinds of the contract."""
+@dataclass(frozen=True, order=True)
+class Issue:
+    """One problem in the file: a spreadsheet row (1 = header), a column and what is wrong."""
 
-    ID = "id"
-    TEXT = "text"
-    STATE = "state"
-    ZIP = "zip"
-    LATITUDE = "latitude"
-    LONGITUDE = "longitude"
-    URL = "url"
-    TRISTATE = "tristate"
-    CHOICE = "choice"
-    WHOLE = "whole"
-    RATING = "rating"
-    YEAR = "year"
-    MONEY = "money"
-    LIST = "list"
-    DATE = "date"
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+
+def sort_issues(issues: Iterable[Issue], columns: Iterable[str]) -> list[Issue]:
+    """Distinct issues by row, then in the file's column order."""
+    order = {name: i for i, name in enumerate(columns)}
+    return sorted(set(issues), key=lambda i: (i.row, order.get(i.column, len(order)), i.message))
 
 
 @dataclass(frozen=True)
 class Column:
-    """One contract column."""
+    """One contract column: its name, its kind (vetting.kinds) and its own constraints."""
 
     name: str
-    kind: Kind
+    kind: ValueKind
     required: bool = False
     vocabulary: tuple[str, ...] = field(default=())
     max_length: int | None = None
+    item_word: str = "value"  # a list column's items, in messages: "unknown route 'x'"
 
 
-_USPS = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
-         "NC ND OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY")
-STATES: frozenset[str] = frozenset(_USPS.split(" "))
 SPECIALTIES = ("anesthesiology", "psychiatry", "emergency_medicine", "other", "none")
 ROUTES = ("iv", "im", "intranasal", "oral")
 ROUTE_LABELS = {"iv": "IV infusion", "im": "IM injection", "intranasal": "Esketamine nasal spray",
@@ -48,24 +67,21 @@ CONDITIONS = (
     "depression", "treatment_resistant_depression", "anxiety", "ptsd", "ocd", "bipolar_depression",
     "suicidal_ideation", "chronic_pain", "migraine", "fibromyalgia", "crps", "neuropathic_pain",
 )
-TRUE_SPELLINGS = ("yes", "true", "y", "1")
-FALSE_SPELLINGS = ("no", "false", "n", "0")
-UNKNOWN_SPELLINGS = ("", "unknown")
 
-_TRI = Kind.TRISTATE
+_TRI = TRISTATE
 COLUMNS: tuple[Column, ...] = (
-    Column("clinic_id", Kind.ID, required=True, max_length=40),
-    Column("name", Kind.TEXT, required=True, max_length=200),
-    Column("street_address", Kind.TEXT),
-    Column("city", Kind.TEXT, required=True),
-    Column("state", Kind.STATE, required=True),
-    Column("zip", Kind.ZIP, required=True),
-    Column("latitude", Kind.LATITUDE),
-    Column("longitude", Kind.LONGITUDE),
-    Column("phone", Kind.TEXT),
-    Column("website", Kind.URL),
+    Column("clinic_id", ID, required=True, max_length=40),
+    Column("name", TEXT, required=True, max_length=200),
+    Column("street_address", TEXT),
+    Column("city", TEXT, required=True),
+    Column("state", STATE, required=True),
+    Column("zip", ZIP, required=True),
+    Column("latitude", LATITUDE),
+    Column("longitude", LONGITUDE),
+    Column("phone", TEXT),
+    Column("website", URL),
     Column("physician_supervised", _TRI),
-    Column("medical_director_specialty", Kind.CHOICE, vocabulary=SPECIALTIES),
+    Column("medical_director_specialty", CHOICE, vocabulary=SPECIALTIES),
     Column("board_certified", _TRI),
     Column("ketamine_training", _TRI),
     Column("acls_on_site", _TRI),
@@ -79,7 +95,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("vitals_monitoring", _TRI),
     Column("emergency_protocol", _TRI),
     Column("adverse_event_protocol", _TRI),
-    Column("post_session_observation_min", Kind.WHOLE),
+    Column("post_session_observation_min", WHOLE),
     Column("follow_up_care", _TRI),
     Column("in_clinic_only", _TRI),
     Column("pricing_published", _TRI),
@@ -90,26 +106,58 @@ COLUMNS: tuple[Column, ...] = (
     Column("personalized_plan", _TRI),
     Column("integration_therapy", _TRI),
     Column("coordinates_with_providers", _TRI),
-    Column("rating", Kind.RATING),
-    Column("review_count", Kind.WHOLE),
-    Column("year_opened", Kind.YEAR),
-    Column("price_per_session_usd", Kind.MONEY),
-    Column("price_series_usd", Kind.MONEY),
-    Column("consultation_fee_usd", Kind.MONEY),
+    Column("rating", RATING),
+    Column("review_count", WHOLE),
+    Column("year_opened", YEAR),
+    Column("price_per_session_usd", MONEY),
+    Column("price_series_usd", MONEY),
+    Column("consultation_fee_usd", MONEY),
     Column("accepts_insurance", _TRI),
     Column("financing_available", _TRI),
     Column("telehealth_consult", _TRI),
     Column("accepting_new_patients", _TRI),
-    Column("routes", Kind.LIST, vocabulary=ROUTES),
-    Column("conditions", Kind.LIST, vocabulary=CONDITIONS),
-    Column("last_verified", Kind.DATE, required=True),
-    Column("source", Kind.TEXT),
+    Column("routes", LIST, vocabulary=ROUTES, item_word="route"),
+    Column("conditions", LIST, vocabulary=CONDITIONS, item_word="condition"),
+    Column("last_verified", DATE, required=True),
+    Column("source", TEXT),
 )
-BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
-COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
-REQUIRED: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
 
 
-def columns_of(kind: Kind) -> tuple[str, ...]:
-    """Names of the contract columns of one kind, in contract order."""
-    return tuple(c.name for c in COLUMNS if c.kind is kind)
+@dataclass(frozen=True)
+class Contract:
+    """The columns of a clinics file, and which come as a pair (both or neither)."""
+
+    columns: tuple[Column, ...]
+    pairs: tuple[tuple[str, str], ...] = (("latitude", "longitude"),)
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.columns]
+        if len(set(names)) != len(names):
+            raise ValueError("a contract column is declared twice")
+
+    @cached_property
+    def by_name(self) -> dict[str, Column]:
+        return {c.name: c for c in self.columns}
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @cached_property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    def columns_of(self, kind: ValueKind) -> tuple[str, ...]:
+        """Names of the columns of one kind, in contract order."""
+        return tuple(c.name for c in self.columns if c.kind is kind)
+
+    def with_columns(self, *extra: Column) -> Contract:
+        """This contract with more columns (after its own)."""
+        return replace(self, columns=self.columns + extra)
+
+
+CONTRACT = Contract(COLUMNS)
+BY_NAME: dict[str, Column] = CONTRACT.by_name
+COLUMN_NAMES: tuple[str, ...] = CONTRACT.names
+REQUIRED: tuple[str, ...] = CONTRACT.required
+columns_of = CONTRACT.columns_of

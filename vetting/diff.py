@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .contract import COLUMN_NAMES
+from .contract import CONTRACT, Contract
+from .export import contract_text
 
 
 @dataclass
@@ -32,30 +33,21 @@ class Diff:
         return text + f"; {moves} grade{'s' if moves != 1 else ''} move."
 
 
-def _text(s: pd.Series) -> pd.Series:
-    """Values as comparable text: unknown is '', dates ISO, numbers without trailing .0."""
-    if pd.api.types.is_datetime64_any_dtype(s):
-        return s.dt.strftime("%Y-%m-%d").fillna("")
-    if str(s.dtype) == "boolean":
-        return s.map({True: "yes", False: "no"}).astype(object).fillna("")
-    if pd.api.types.is_float_dtype(s):
-        return s.round(6).astype("string").str.replace(r"\.0$", "", regex=True).fillna("").astype(object)
-    return s.astype("string").fillna("").astype(object)
-
-
 def diff_frames(old: pd.DataFrame, new: pd.DataFrame, old_scores: pd.DataFrame | None = None,
-                new_scores: pd.DataFrame | None = None) -> Diff:
-    """Compare two typed clinics frames (as loaded); scores (summary frames) add grade moves."""
+                new_scores: pd.DataFrame | None = None, contract: Contract = CONTRACT) -> Diff:
+    """Compare two typed clinics frames (as loaded); scores (summary frames) add grade moves.
+
+    Values are compared as the contract's text of their kind ('$1,200' and '1200' are the same price)."""
     o, n = old.set_index("clinic_id", drop=False), new.set_index("clinic_id", drop=False)
     added = n.loc[n.index.difference(o.index, sort=False)].reset_index(drop=True)
     removed = o.loc[o.index.difference(n.index, sort=False)].reset_index(drop=True)
     common = o.index.intersection(n.index, sort=False)
-    columns = [c for c in COLUMN_NAMES if c != "clinic_id"] + sorted(
-        (set(o.columns) | set(n.columns)) - set(COLUMN_NAMES) - {"location_source"})
+    columns = [c for c in contract.names if c != "clinic_id"] + sorted(
+        (set(o.columns) | set(n.columns)) - set(contract.names) - {"location_source"})
     parts = []
     for col in columns:
-        before = _text(o.loc[common, col]) if col in o else pd.Series("", index=common, dtype=object)
-        after = _text(n.loc[common, col]) if col in n else pd.Series("", index=common, dtype=object)
+        before = contract_text(o.loc[common, col], contract) if col in o else pd.Series("", index=common, dtype=object)
+        after = contract_text(n.loc[common, col], contract) if col in n else pd.Series("", index=common, dtype=object)
         differs = (before.to_numpy() != after.to_numpy())
         if differs.any():
             parts.append(pd.DataFrame({"clinic_id": common[differs], "name": n.loc[common[differs], "name"].to_numpy(),

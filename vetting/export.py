@@ -7,6 +7,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from .contract import CONTRACT, Contract
+from .kinds import as_text
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -116,23 +119,18 @@ def referral_sheet(rows: pd.DataFrame, criteria_used: list[str], today: dt.date,
                           ONE_PAGE_CSS)
 
 
-def clinics_csv(frame: pd.DataFrame) -> str:
-    """A typed clinics frame back to contract CSV text (yes/no/empty, ISO dates, ';' lists, plain numbers).
-
-    Columns derived at load time (location_source) are dropped; extra columns are kept after the contract's.
-    """
-    from .contract import COLUMN_NAMES
-
-    out = {}
-    for col in [c for c in COLUMN_NAMES if c in frame] + [c for c in frame if c not in COLUMN_NAMES
-                                                           and c != "location_source"]:
-        s = frame[col]
-        if pd.api.types.is_datetime64_any_dtype(s):
-            out[col] = s.dt.strftime("%Y-%m-%d").fillna("")
-        elif str(s.dtype) == "boolean":
-            out[col] = s.map({True: "yes", False: "no"}).astype(object).fillna("")
-        elif pd.api.types.is_float_dtype(s):
-            out[col] = s.round(6).astype("string").str.replace(r"\.0$", "", regex=True).fillna("")
-        else:
-            out[col] = s.astype("string").fillna("")
+def clinics_csv(frame: pd.DataFrame, contract: Contract = CONTRACT) -> str:
+    """A typed clinics frame back to contract CSV text, each column written by its kind (yes/no/empty, ISO
+    dates, ';' lists, plain numbers). Columns derived at load time (location_source) are dropped; extra
+    columns are kept after the contract's."""
+    columns = [c for c in contract.names if c in frame] + [c for c in frame if c not in contract.by_name
+                                                           and c != "location_source"]
+    out = {col: contract_text(frame[col], contract) for col in columns}
     return pd.DataFrame(out).to_csv(index=False, lineterminator="\n")
+
+
+def contract_text(s: pd.Series, contract: Contract = CONTRACT) -> pd.Series:
+    """A column's typed values as the contract's text ('' for unknown): its kind's formatter, or plain text
+    for a column the contract does not know."""
+    column = contract.by_name.get(str(s.name))
+    return column.kind.format(s) if column is not None else as_text(s)

@@ -1,0 +1,361 @@
+"""The value kinds of the clinics CSV, each declared once: its rules (with their messages), its parser from
+the file's text to typed values, and its formatter back to text.
+
+The contract's columns name a kind (vetting.contract); the validator (vetting.validate), the exports and the
+diff read these entries and nothing else, so adding a kind, or a column of a kind, is one entry.
+
+Every check is vectorised over a column of stripped strings ('' = empty) and runs in Arrow kernels or once
+per distinct value; the regular expressions run in Arrow's RE2 engine, which never backtracks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from .contract import Column
+
+NUMBER_RE = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
+MONEY_RE = r"-?\$?\s*-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+MIN_YEAR_OPENED = 1990
+TRUE_SPELLINGS = ("yes", "true", "y", "1")
+FALSE_SPELLINGS = ("no", "false", "n", "0")
+UNKNOWN_SPELLINGS = ("", "unknown")
+_USPS = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
+         "NC ND OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY")
+STATES: frozenset[str] = frozenset(_USPS.split(" "))
+
+
+# ------------------------------------------------------------------ a column's cells
+class Cells:
+    """One column of a file as stripped text ('' = empty), with the views its rules share, each made once."""
+
+    def __init__(self, text: pd.Series) -> None:
+        self.text = text
+
+    @property
+    def index(self) -> pd.Index:
+        return self.text.index
+
+    @cached_property
+    def arrow(self) -> pa.ChunkedArray:
+        """The Arrow strings behind the column (zero-copy for pandas' Arrow-backed 'str' dtype)."""
+        s = self.text
+        if isinstance(s.dtype, pd.CategoricalDtype):  # the fast reader's yes/no and choice columns
+            categories = pa.array(s.cat.categories.to_numpy(dtype=object), type=pa.large_string())
+            codes = s.cat.codes.to_numpy()
+            return pa.chunked_array([pc.take(categories, pa.array(codes, mask=codes < 0))])
+        if hasattr(s.array, "__arrow_array__"):
+            return s.array.__arrow_array__()
+        return pa.chunked_array([pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)])
+
+    @cached_property
+    def blank(self) -> np.ndarray:
+        """Where the cell is empty."""
+        return _mask(pc.equal(pc.binary_length(self.arrow), 0)) | _mask(pc.is_null(self.arrow))
+
+    def matches(self, pattern: str, ignore_case: bool = True) -> np.ndarray:
+        """Where the whole text matches `pattern` (RE2: linear time, no backtracking)."""
+        return _mask(pc.match_substring_regex(self.arrow, f"^(?:{pattern})$", ignore_case=ignore_case))
+
+    @cached_property
+    def distinct(self) -> tuple[list[str], np.ndarray]:
+        """(distinct texts, each row's position among them): per-value work is done once per spelling."""
+        s = self.text
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            return [str(c) for c in s.cat.categories], s.cat.codes.to_numpy()
+        codes, uniques = pd.factorize(s)
+        return [str(u) for u in uniques], codes
+
+    def per_distinct(self, fn: Callable[[str], object], dtype, missing) -> np.ndarray:
+        """`fn` of each row's text, computed once per distinct text (`missing` where a cell has none)."""
+        texts, codes = self.distinct
+        table = np.array([fn(t) for t in texts] + [missing], dtype=dtype)
+        return table[codes]  # code -1 (no text) picks the trailing `missing`
+
+    @cached_property
+    def first_rows(self) -> dict[str, int]:
+        """Each distinct text's first row (its index label)."""
+        firsts = self.text.drop_duplicates(keep="first")
+        return dict(zip(firsts.to_numpy(dtype=object), firsts.index, strict=True))
+
+
+def _mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """An Arrow boolean result as a numpy bool array (null -> False)."""
+    return pc.fill_null(values, False).to_numpy(zero_copy_only=False)
+
+
+# ------------------------------------------------------------------ rules and kinds
+Message = Callable[[str, Cells], str]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check a cell must pass: `bad(cells, values)` marks the cells that fail; `message(text, cells)` says why.
+
+    `values` are the column's typed values (the kind's parser's output). Empty cells never fail a rule,
+    except 'required'."""
+
+    name: str
+    bad: Callable[[Cells, pd.Series], np.ndarray]
+    message: Message
+
+
+@dataclass(frozen=True)
+class ValueKind:
+    """What one kind of value means: how its text becomes typed values, the rules it must pass, and how
+    typed values are written back as contract text ('' for unknown)."""
+
+    name: str
+    parse: Callable[[Cells, Column], pd.Series]
+    rules: Callable[[Column, dt.date], Sequence[Rule]] = lambda column, today: ()
+    format: Callable[[pd.Series], pd.Series] = field(default=lambda s: as_text(s))
+    few_values: bool = False  # a handful of spellings: readers keep each once (dictionary-encoded)
+
+    def __repr__(self) -> str:
+        return f"ValueKind({self.name!r})"
+
+
+def quote(value: str) -> str:
+    """Quote a cell value for a message, shortened when long."""
+    shown = value if len(value) <= 60 else value[:57] + "..."
+    return f'"{shown}"' if "'" in shown else f"'{shown}'"
+
+
+def says(template: str) -> Message:
+    """A message from a template: {q} is the quoted cell, {v} the cell as written."""
+    return lambda v, _cells: template.format(q=quote(v), v=v)
+
+
+def not_matching(pattern: str, ignore_case: bool = True) -> Callable[[Cells, pd.Series], np.ndarray]:
+    return lambda cells, _values: ~cells.blank & ~cells.matches(pattern, ignore_case)
+
+
+def outside(lo: float, hi: float) -> Callable[[Cells, pd.Series], np.ndarray]:
+    return lambda _cells, values: ((values < lo) | (values > hi)).to_numpy(dtype=bool, na_value=False)
+
+
+def negative(_cells: Cells, values: pd.Series) -> np.ndarray:
+    return (values < 0).to_numpy(dtype=bool, na_value=False)
+
+
+def column_rules(column: Column) -> list[Rule]:
+    """The rules every column gets from its own declaration (required, length), before its kind's."""
+    rules = []
+    if column.required:
+        rules.append(Rule("required", lambda cells, _v: cells.blank, says("is required but empty")))
+    if column.max_length:
+        n = column.max_length
+        rules.append(Rule("max_length",
+                          lambda cells, _v: _mask(pc.greater(pc.utf8_length(cells.arrow), n)),
+                          lambda v, _c: f"is {len(v)} characters long; at most {n} are allowed"))
+    return rules
+
+
+# ------------------------------------------------------------------ parsers and formatters
+def as_text(s: pd.Series) -> pd.Series:
+    """Typed values written back as text ('' for unknown)."""
+    return s.astype("string").fillna("").astype(object)
+
+
+def _decimal_text(s: pd.Series) -> pd.Series:
+    """Numbers without a trailing '.0', rounded to 6 places ('' for unknown)."""
+    return s.round(6).astype("string").str.replace(r"\.0$", "", regex=True).fillna("").astype(object)
+
+
+def _text_values(cells: Cells, column: Column) -> pd.Series:
+    """Text as written; an empty optional cell is missing (NaN)."""
+    return cells.text if column.required else cells.text.replace("", np.nan)
+
+
+def _number(text: pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    """float64 where the text is a number (Arrow's cast), NaN elsewhere."""
+    text = pc.if_else(pc.equal(text, ""), None, text)
+    try:
+        values = pc.cast(text, pa.float64())
+    except pa.ArrowInvalid:  # some cell is not a number: cast only the ones that are
+        decimal = pc.fill_null(pc.match_substring_regex(text, rf"^(?:{NUMBER_RE}(?:[eE][+-]?\d+)?)$"), False)
+        values = pc.cast(pc.if_else(decimal, text, None), pa.float64())
+    return pd.Series(values.to_numpy(zero_copy_only=False), index=index, dtype="float64")
+
+
+def _decimal(cells: Cells, _column: Column) -> pd.Series:
+    return _number(cells.arrow, cells.index)
+
+
+def _whole(cells: Cells, column: Column) -> pd.Series:
+    """Whole numbers as Int64 (missing where the text is not one, or too big to hold exactly)."""
+    x = _decimal(cells, column)
+    return x.where((x == np.floor(x)) & (x.abs() < 2.0**53)).astype("Int64")
+
+
+def _money(cells: Cells, _column: Column) -> pd.Series:
+    """Dollars: '$', ',' and spaces are dropped (literal searches, cheaper than a regex) before the cast."""
+    text = cells.arrow
+    for mark in ("$", ","):
+        if pc.any(pc.match_substring(text, mark)).as_py():
+            text = pc.replace_substring(pc.replace_substring(text, mark, ""), " ", "")
+    return _number(text, cells.index)
+
+
+TRUE, FALSE, UNKNOWN, INVALID = 1, 0, -1, -2
+_MEANING = {**dict.fromkeys(TRUE_SPELLINGS, TRUE), **dict.fromkeys(FALSE_SPELLINGS, FALSE),
+            **dict.fromkeys(UNKNOWN_SPELLINGS, UNKNOWN)}
+
+
+def tristate_codes(cells: Cells) -> np.ndarray:
+    """int8 per cell: 1 yes, 0 no, -1 unknown (empty), -2 not a yes/no/unknown spelling."""
+    return cells.per_distinct(lambda t: _MEANING.get(t.lower(), INVALID), np.int8, UNKNOWN)
+
+
+def _tristate(cells: Cells, _column: Column) -> pd.Series:
+    """yes/no/unknown spellings -> pandas' three-valued 'boolean' dtype (unknown is <NA>, never False)."""
+    codes = tristate_codes(cells)
+    return pd.Series(pd.arrays.BooleanArray(codes == TRUE, codes < 0), index=cells.index, name=cells.text.name)
+
+
+def _yes_no(s: pd.Series) -> pd.Series:
+    return s.map({True: "yes", False: "no"}).astype(object).fillna("")
+
+
+def _choice(cells: Cells, column: Column) -> pd.Series:
+    """One of the column's vocabulary (any case) as a category; missing where empty or not in it."""
+    position = {v: i for i, v in enumerate(column.vocabulary)}
+    codes = cells.per_distinct(lambda t: position.get(t.lower(), -1), np.int64, -1)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=list(column.vocabulary)), index=cells.index,
+                     name=cells.text.name)
+
+
+def list_unknown_items(value: str, vocabulary: Sequence[str]) -> list[str]:
+    """The items of a `;`-separated list that are not in the vocabulary."""
+    allowed = set(vocabulary)
+    return [item for item in (p.strip().lower() for p in value.split(";")) if item and item not in allowed]
+
+
+def _list(cells: Cells, column: Column) -> pd.Series:
+    """`;` lists -> one canonical spelling (vocabulary order, no repeats), as a category."""
+    texts, codes = cells.distinct
+    canon = []
+    for text in texts:
+        items = {p.strip().lower() for p in text.split(";")}
+        canon.append(";".join(v for v in column.vocabulary if v in items))
+    canon_codes, categories = pd.factorize(pd.Index(canon, dtype=object), sort=True)
+    row_codes = np.where(codes >= 0, canon_codes[codes] if len(canon_codes) else codes, -1)
+    return pd.Series(pd.Categorical.from_codes(row_codes, categories=categories), index=cells.index,
+                     name=cells.text.name)
+
+
+def _date(cells: Cells, _column: Column) -> pd.Series:
+    """YYYY-MM-DD text as datetimes (NaT where it is not a real date); each distinct date parsed once."""
+    texts, codes = cells.distinct
+    parsed = pd.to_datetime(pd.Series(texts, dtype=object), format="%Y-%m-%d", errors="coerce")
+    x = pd.Series(parsed.to_numpy().take(codes, mode="clip") if len(texts) else np.full(len(codes), np.nan),
+                  index=cells.index, name=cells.text.name, dtype="datetime64[ns]")
+    x[codes < 0] = pd.NaT
+    return x
+
+
+def _iso_date(s: pd.Series) -> pd.Series:
+    return s.dt.strftime("%Y-%m-%d").fillna("").astype(object)
+
+
+# ------------------------------------------------------------------ the kinds
+def _id_rules(column: Column, today: dt.date) -> list[Rule]:
+    def first_use(v: str, cells: Cells) -> str:
+        from .contract import FIRST_DATA_ROW
+
+        return f"duplicate {column.name} {quote(v)} (first used on row {cells.first_rows[v] + FIRST_DATA_ROW})"
+
+    return [Rule("id_chars", not_matching(r"[A-Za-z0-9_-]+"),
+                 says("{q} may contain only letters, digits, '-' and '_'")),
+            Rule("unique", lambda cells, _v: ~cells.blank & cells.text.duplicated(keep="first").to_numpy(),
+                 first_use)]
+
+
+def _zip_message(value: str, _cells: Cells) -> str:
+    if value.isdigit() and 3 <= len(value) < 5:
+        return (f"{quote(value)} is not a 5-digit ZIP code (a leading zero may have been lost: "
+                f"did you mean {value.zfill(5)}?)")
+    return f"{quote(value)} is not a 5-digit ZIP code"
+
+
+def _degrees(name: str, limit: int) -> ValueKind:
+    return ValueKind(name, _decimal, lambda column, today: [
+        Rule("number", not_matching(NUMBER_RE), says("{q} is not a number of decimal degrees")),
+        Rule("range", outside(-limit, limit), says(f"{{v}} is out of range (-{limit} to {limit})"))],
+        _decimal_text)
+
+
+def _choice_rules(column: Column, today: dt.date) -> list[Rule]:
+    allowed = ", ".join(column.vocabulary)
+    return [Rule("choice", lambda cells, values: ~cells.blank & values.isna().to_numpy(),
+                 says(f"{{q}} is not one of: {allowed} (or empty)"))]
+
+
+def _list_rules(column: Column, today: dt.date) -> list[Rule]:
+    allowed = ", ".join(column.vocabulary)
+    item = column.item_word
+
+    def message(v: str, _cells: Cells) -> str:
+        unknown = ", ".join(map(quote, list_unknown_items(v, column.vocabulary)))
+        return f"unknown {item} {unknown} (allowed: {allowed}, separated by ';')"
+
+    return [Rule("list", lambda cells, _v: cells.per_distinct(
+        lambda t: bool(list_unknown_items(t, column.vocabulary)), bool, False), message)]
+
+
+def _year_rules(column: Column, today: dt.date) -> list[Rule]:
+    return [Rule("whole", not_matching(r"\d+"), says("{q} is not a year")),
+            Rule("range", outside(MIN_YEAR_OPENED, today.year),
+                 says(f"{{v}} is out of range ({MIN_YEAR_OPENED} to {today.year})"))]
+
+
+def _date_rules(column: Column, today: dt.date) -> list[Rule]:
+    return [Rule("date", lambda cells, values: ~cells.blank & (values.isna().to_numpy()
+                                                               | ~cells.matches(r"\d{4}-\d{2}-\d{2}")),
+                 says("{q} is not a date written YYYY-MM-DD")),
+            Rule("not_future", lambda _c, values: (values > pd.Timestamp(today)).to_numpy(dtype=bool),
+                 says("{v} is in the future"))]
+
+
+ID = ValueKind("id", _text_values, _id_rules)
+TEXT = ValueKind("text", _text_values)
+STATE = ValueKind("state", lambda cells, column: cells.text.str.upper(), lambda column, today: [
+    Rule("state", lambda cells, _v: ~cells.blank & ~cells.per_distinct(lambda t: t.upper() in STATES, bool, False),
+         says("{q} is not a USPS state code (a state, DC or PR, e.g. CO)"))])
+ZIP = ValueKind("zip", lambda cells, column: cells.text.str.slice(0, 5), lambda column, today: [
+    Rule("zip", not_matching(r"\d{5}(?:-\d{4})?"), _zip_message)])
+LATITUDE = _degrees("latitude", 90)
+LONGITUDE = _degrees("longitude", 180)
+URL = ValueKind("url", _text_values, lambda column, today: [
+    Rule("url", not_matching(r"https?://[^\s/?#]+\.[^\s/?#]+[^\s]*"),
+         says("{q} is not a web link: it must start with http:// or https://"))])
+TRISTATE = ValueKind("tristate", _tristate, lambda column, today: [
+    Rule("tristate", lambda cells, _v: tristate_codes(cells) == INVALID,
+         says("{q} is not yes, no or empty (unknown); also accepted: true/false, y/n, 1/0"))],
+    _yes_no, few_values=True)
+CHOICE = ValueKind("choice", _choice, _choice_rules, few_values=True)
+WHOLE = ValueKind("whole", _whole, lambda column, today: [
+    Rule("whole", not_matching(r"-?\d+"), says("{q} is not a whole number")),
+    Rule("not_negative", negative, says("{v} is negative"))])
+RATING = ValueKind("rating", _decimal, lambda column, today: [
+    Rule("number", not_matching(NUMBER_RE), says("{q} is not a number")),
+    Rule("range", outside(1.0, 5.0), says("{v} is out of range (1.0 to 5.0)"))], _decimal_text)
+YEAR = ValueKind("year", _whole, _year_rules)
+MONEY = ValueKind("money", _money, lambda column, today: [
+    Rule("money", not_matching(MONEY_RE), says("{q} is not an amount of US dollars")),
+    Rule("not_negative", negative, says("{v} is negative"))], _decimal_text)
+LIST = ValueKind("list", _list, _list_rules)
+DATE = ValueKind("date", _date, _date_rules, _iso_date)
+
+KINDS: tuple[ValueKind, ...] = (ID, TEXT, STATE, ZIP, LATITUDE, LONGITUDE, URL, TRISTATE, CHOICE, WHOLE, RATING,
+                                YEAR, MONEY, LIST, DATE)
