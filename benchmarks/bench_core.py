@@ -12,13 +12,14 @@ from common import ORIGIN, TODAY, csv_path, rounds, scored_clinics, typed
 from vetting import load_clinics, score
 from vetting.checklist import load_checklist
 from vetting.filters import GeoIndex, nearby
+from vetting.geo import Place
 from vetting.search import PatientQuery, search
 from vetting.weights import Weights
 
 RADIUS_KM = 80.0
 ROUTE, MAX_PRICE = "iv", 800.0
-QUERY = PatientQuery(origin=ORIGIN, radius_km=RADIUS_KM, routes=(ROUTE,), max_price=MAX_PRICE, hide_red_flags=True,
-                     sort="score")
+QUERY = PatientQuery(origin=Place(*ORIGIN, "central New York"), radius_km=RADIUS_KM, routes=(ROUTE,),
+                     max_price=MAX_PRICE, hide_red_flags=True, sort="score")
 #: The referral page's "Safety first" preset: every weight changes, so every score is recomputed.
 CUSTOM = Weights("safety_first").resolve(load_checklist())
 

@@ -152,8 +152,8 @@ def score_row(row: pd.Series, checklist: Checklist, weights: Mapping[str, float]
             unverified.append(c.id)
     value = round(100.0 * met / applicable, 1) if applicable else float("nan")
     g = checklist.grading
-    grade = next((letter for letter, t in g.thresholds.items() if value >= t), "F")
-    if unverified and "ABCDF".index(grade) < "ABCDF".index(g.unverified_grade_cap):
+    grade = next((letter for letter in g.letters[:-1] if value >= g.thresholds[letter]), g.letters[-1])
+    if unverified and g.letters.index(grade) < g.letters.index(g.unverified_grade_cap):
         grade = g.unverified_grade_cap
     if red:
         grade = g.red_flag_grade

@@ -44,9 +44,9 @@ if unverified:
     st.warning("**Not verified** (critical, so graded C at best): the data does not say whether "
                + "; ".join(unverified) + ". That is unknown, not no: ask the clinic.", icon=":material/help:")
 verified = pd.Timestamp(c["last_verified"]).date()
-if is_stale(pd.Series([pd.Timestamp(verified)]), dt.date.today())[0]:
-    st.warning(f"This record was last verified on {verified:%Y-%m-%d}, more than 12 months ago: details may "
-               "have changed.", icon=":material/history:")
+if is_stale(pd.Series([pd.Timestamp(verified)]), dt.date.today(), rules.grading.stale_after_days)[0]:
+    st.warning(f"This record was last verified on {verified:%Y-%m-%d}, more than {rules.grading.stale_period} ago: "
+               "details may have changed.", icon=":material/history:")
 
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Grade", c["grade"])
@@ -55,7 +55,8 @@ m3.metric("Data complete", f"{c['completeness']:.0%}", help="Share of applicable
 near = st.query_params.get("place")
 place = find_place(near, online_geocoding_enabled()) if near else None
 if place is not None and pd.notna(c["latitude"]):
-    m4.metric(f"From {place[2]}", f"{float(distance_km(c['latitude'], c['longitude'], place[0], place[1])):.0f} km")
+    km = float(distance_km(c["latitude"], c["longitude"], place.latitude, place.longitude))
+    m4.metric(f"From {place.label}", f"{km:.0f} km")
 else:
     m4.metric("Last verified", f"{verified:%Y-%m-%d}")
 

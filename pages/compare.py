@@ -37,8 +37,8 @@ names = [f"{i + 1}. {n}" for i, n in enumerate(picked["name"])]
 near = st.query_params.get("place")
 place = find_place(near, online_geocoding_enabled()) if near else None
 if place is not None:
-    picked = with_distance(picked, place[0], place[1])
-facts = compare_facts(picked, names, f"km from {place[2]}" if place else None)
+    picked = with_distance(picked, place.latitude, place.longitude)
+facts = compare_facts(picked, names, f"km from {place.label}" if place else None)
 st.dataframe(facts, hide_index=True, width="stretch", placeholder="—", column_config={
     "Score": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f"),
     "Session": st.column_config.NumberColumn(format="$%d"), "Series": st.column_config.NumberColumn(format="$%d"),

@@ -7,10 +7,10 @@ import streamlit as st
 
 from ui.auth import sign_in
 from ui.boot import through_dashboard
-from ui.data import online_geocoding_enabled
+from ui.data import online_geocoder, online_geocoding_enabled
 from ui.saving import checked, review_and_save, store
 from vetting.export import clinics_csv
-from vetting.geo import geocode_missing, online_geocoder
+from vetting.geo import MIN_DELAY_SECONDS, geocode_missing
 from vetting.load import UnreadableFile, text_table
 
 through_dashboard()
@@ -65,12 +65,12 @@ with geo_tab:
     missing = int((frame["latitude"].isna() | frame["longitude"].isna()).sum())
     st.markdown(f"**{missing}** clinic(s) have no coordinates. They are shown at their ZIP's centre meanwhile.")
     online = online_geocoding_enabled() and st.toggle(
-        "Also look up street addresses online for ZIPs we do not know (Nominatim, 1 request a second)")
+        "Also look up street addresses online for ZIPs we do not know (Nominatim, at most one request every "
+        f"{MIN_DELAY_SECONDS:g} s)")
     if missing and st.button("Fill missing coordinates", type="primary"):
         bar = st.progress(0.0, text="Looking up addresses…") if online else None
-        lookup = online_geocoder(store().path.parent / "history" / "geocode-cache.json") if online else None
-        filled = geocode_missing(frame, lookup, progress=(lambda i, n: bar.progress(i / n, text=f"{i} of {n}"))
-                                 if bar else None)
+        filled = geocode_missing(frame, online_geocoder() if online else None,
+                                 progress=(lambda i, n: bar.progress(i / n, text=f"{i} of {n}")) if bar else None)
         st.session_state["geocode_candidate"] = clinics_csv(filled).encode()
         st.session_state["geocode_base"] = current_hash
     if "geocode_candidate" in st.session_state:

@@ -6,9 +6,8 @@ import streamlit as st
 
 from ui.boot import through_dashboard
 from ui.choices import PRICES, condition_label, price_label
-from ui.data import find_place, online_geocoding_enabled, usable_directory
+from ui.data import checklist, find_place, online_geocoding_enabled, usable_directory
 from ui.tables import results_table
-from vetting.checklist import GRADES
 from vetting.contract import CONDITIONS, ROUTE_LABELS, ROUTES
 from vetting.export import shortlist, shortlist_page, to_csv
 from vetting.maps import CLINIC_ID, OFFLINE_TOPOJSON_CONFIG, clinic_map
@@ -25,6 +24,7 @@ st.caption("Every clinic is scored against a published safety checklist. Search 
            "clinic to see why it scored as it did.")
 
 data = usable_directory()
+grading = checklist().grading
 
 online = online_geocoding_enabled()
 controls, results = st.columns([1, 2.6], gap="large")
@@ -53,11 +53,13 @@ with controls:
         financing = st.toggle("Offers financing", key="financing", bind=URL)
         new_patients = st.toggle("Accepting new patients", key="new_patients", bind=URL)
     with st.expander("Safety and freshness"):
-        min_grade = st.select_slider("Minimum grade", list(reversed(GRADES)), value="F", key="min_grade",
-                                     bind=URL, help="F shows every grade.")
+        lowest = grading.letters[-1]
+        min_grade = st.select_slider("Minimum grade", list(reversed(grading.letters)), value=lowest,
+                                     key="min_grade", bind=URL, help=f"{lowest} shows every grade.")
         hide_red = st.toggle("Hide clinics with a red flag", value=True, key="hide_red", bind=URL,
                              help="A red flag: the clinic's record says no to a critical safety criterion.")
-        hide_stale = st.toggle("Hide records not verified in the last 12 months", key="hide_stale", bind=URL)
+        hide_stale = st.toggle(f"Hide records not verified in the last {grading.stale_period}", key="hide_stale",
+                               bind=URL)
     street = st.toggle("Street map (loads map tiles from OpenStreetMap over the internet)", key="street",
                        bind=URL, help="Off: the built-in outline map, which sends nothing to anyone.")
 
@@ -66,16 +68,17 @@ if near and place is None:
     results.warning(f"We could not find “{near}”. Try a 5-digit ZIP or “City, ST”"
                     + ("." if online else " (street addresses need online lookup, which is off)."))
 query = PatientQuery(
-    origin=(place[0], place[1]) if place else None, radius_km=float(radius) if place else None,
+    origin=place, radius_km=float(radius) if place else None,
     routes=tuple(routes or ()), conditions=tuple(conditions or ()),
     max_price=None if max_price == "any" else float(max_price), insurance=insurance, financing=financing,
-    new_patients=new_patients, min_grade=min_grade, hide_red_flags=hide_red, hide_stale=hide_stale,
+    new_patients=new_patients, min_grade=min_grade, hide_red_flags=hide_red,
+    stale_after_days=grading.stale_after_days if hide_stale else None,
     sort=sort if place or sort != "distance" else "score",
 )
 found = search(data.clinics, query, dt.date.today(), limit=SHOWN, index=data.geo)
 
 with results:
-    st.markdown(f"**{describe(found, place[2] if place else None, radius if place else None)}**")
+    st.markdown(f"**{describe(found, place, radius if place else None)}**")
     if place is None and sort == "distance":
         st.caption("Enter a location to sort by distance; sorted by score meanwhile.")
     chart = st.plotly_chart(
@@ -102,7 +105,7 @@ with results:
                          "text/csv",
                          help="The first 50 results, safe to open in a spreadsheet.", width="stretch",
                          on_click="ignore")  # no rerun: it would replace the callable while it is being fetched
-    context = [describe(found, place[2] if place else None, radius if place else None),
+    context = [describe(found, place, radius if place else None),
                f"Sorted by: {SORTS[query.sort].lower()}", f"Printed {dt.date.today():%Y-%m-%d}"]
     if data.is_sample:
         context.append("Sample data: fictional clinics")

@@ -7,6 +7,7 @@ import streamlit as st
 from ui.boot import through_dashboard
 from ui.data import checklist, usable_directory
 from vetting.export import to_csv
+from vetting.geo import FAR_FROM_ZIP_KM
 from vetting.quality import column_completeness, critical_unverified, grades_by_state, likely_duplicates, misplaced
 from vetting.quality import stale as stale_rows
 
@@ -17,6 +18,7 @@ st.caption("Lists to go and verify. Each can be downloaded as CSV.")
 data = usable_directory()
 clinics = data.clinics.reset_index(drop=True)
 today = dt.date.today()
+rules = checklist()
 
 
 def section(title: str, table, name: str, note: str = "") -> None:
@@ -35,10 +37,11 @@ with c1:
 with c2:
     section("Completeness per clinic", complete, "completeness-by-clinic",
             "Share of the checklist's applicable criteria with a known answer.")
-section("Not verified in the last 12 months", stale_rows(clinics, today), "stale")
-section("Critical criteria not verified", critical_unverified(clinics, data.states.reset_index(drop=True),
-                                                              checklist()), "critical-not-verified")
+section(f"Not verified in the last {rules.grading.stale_period}",
+        stale_rows(clinics, today, rules.grading.stale_after_days), "stale")
+section("Critical criteria not verified", critical_unverified(clinics, data.states.reset_index(drop=True), rules),
+        "critical-not-verified")
 section("Coordinates far from their ZIP", misplaced(clinics), "far-from-zip",
-        "More than 50 km from the ZIP code's centre: swapped or mistyped?")
+        f"More than {FAR_FROM_ZIP_KM:g} km from the ZIP code's centre: swapped or mistyped?")
 section("Likely duplicates", likely_duplicates(clinics), "duplicates", "Same name and ZIP, or the same phone.")
-section("Grades by state", grades_by_state(clinics), "grades-by-state")
+section("Grades by state", grades_by_state(clinics, rules), "grades-by-state")

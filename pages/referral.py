@@ -85,7 +85,7 @@ except ValueError as err:
 clinics = rescored(effective) if weights != Weights(preset) or preset != "balanced" else data.clinics
 place = find_place(near, online_geocoding_enabled()) if near else None
 query = PatientQuery(
-    origin=(place[0], place[1]) if place else None, radius_km=float(radius) if place else None,
+    origin=place, radius_km=float(radius) if place else None,
     routes=tuple(routes or ()), conditions=tuple(conditions or ()),
     max_price=None if max_price == "any" else float(max_price), insurance=insurance,
     hide_red_flags=hide_red, must_have=tuple(must), unverified_passes=unverified_ok, sort="score",
@@ -101,7 +101,7 @@ with results:
         st.bar_chart(share.rename(index=rules.categories) * 100, horizontal=True, y_label="% of the score")
     if near and place is None:
         st.warning(f"We could not find “{near}”. Try a 5-digit ZIP or “City, ST”.")
-    st.markdown(f"**{describe(found, place[2] if place else None, radius if place else None)}**")
+    st.markdown(f"**{describe(found, place, radius if place else None)}**")
     top_n = st.columns([1, 3])[0].number_input("How many to list", 1, 50, 10, key="top", bind=URL)
     rows = referral_list(found.clinics.head(int(top_n)), data.states, must, rules)
     st.dataframe(rows, hide_index=True, width="stretch", placeholder="—", column_order=[
@@ -124,7 +124,7 @@ with results:
     criteria_used = [
         "Must-haves: " + ("; ".join(labels[m] for m in must) or "none")
         + (" (not verified allowed to pass)" if unverified_ok and must else ""),
-        f"Location: {place[2]}, within {radius} km" if place else "Location: anywhere",
+        f"Location: {place.label}, within {radius} km" if place else "Location: anywhere",
         "Conditions: " + (", ".join(c.replace("_", " ") for c in conditions) or "any"),
         "Routes: " + (", ".join(ROUTE_LABELS[r] for r in routes or ()) or "any"),
         f"Price ceiling: {'none' if max_price == 'any' else f'${max_price:,} per session'}"

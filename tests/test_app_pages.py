@@ -223,3 +223,59 @@ def test_street_map_is_opt_in():
     assert not at.exception
     fig = at.get("plotly_chart")[0].proto.spec
     assert "scattermap" in fig and "open-street-map" in fig
+
+
+def test_the_app_keeps_one_online_geocoder_so_requests_stay_a_second_apart(monkeypatch, tmp_path):
+    from fake_nominatim import PLACES, fake_nominatim
+
+    import ui.data
+
+    with fake_nominatim() as fake:
+        monkeypatch.setenv("VETTING_ONLINE_GEOCODER", "1")
+        monkeypatch.setenv("VETTING_NOMINATIM_URL", fake.url)
+        monkeypatch.setenv("VETTING_GEOCODE_CACHE", str(tmp_path / "geocode.json"))
+        ui.data.online_geocoder.clear()
+        ui.data.find_place.clear()
+        try:
+            first = app(near="1 Main St, Springfield IL")  # two visitors, one after the other
+            second = app(near="2 Oak Ave, Peoria IL")
+        finally:
+            ui.data.online_geocoder.clear()
+            ui.data.find_place.clear()
+    assert not first.exception and not second.exception
+    assert PLACES["main"][2] in count_line(first) and PLACES["oak"][2] in count_line(second)
+    assert [q for _, q in fake.requests] == ["1 Main St, Springfield IL", "2 Oak Ave, Peoria IL"]
+    assert fake.gaps()[0] >= 0.95  # the usage policy's one request a second, across sessions
+
+
+def test_stale_after_days_is_read_from_the_checklist_by_every_screen(monkeypatch, tmp_path):
+    import datetime as dt
+
+    from vetting import load_clinics
+    from vetting.checklist import DEFAULT_PATH, load_checklist
+
+    bundled = load_checklist().grading.stale_after_days
+    days = 90  # a copy of the checklist that calls records stale after 3 months
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    text = text.replace(f"stale_after_days = {bundled}", f"stale_after_days = {days}")
+    copy = tmp_path / "checklist.toml"
+    copy.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("VETTING_CHECKLIST", str(copy))
+    words = load_checklist().grading.stale_period
+    assert words == "3 months"
+    frame = load_clinics(REPO / "data" / "clinics.csv").frame
+    age = (pd.Timestamp(dt.date.today()) - frame["last_verified"]).dt.days
+    stale_now = int((age > days).sum())
+    assert 0 < stale_now < len(frame) and (age > bundled).sum() < stale_now
+
+    find = app()
+    find.toggle(key="hide_stale").set_value(True).run()
+    assert find.toggle(key="hide_stale").label == f"Hide records not verified in the last {words}"
+    assert f"{stale_now} not verified in the last {words}" in count_line(find)
+
+    quality = app(page="pages/quality.py")
+    assert f"Not verified in the last {words} ({stale_now})" in [h.value for h in quality.subheader]
+
+    recent_but_stale = frame.loc[(age > days) & (age <= bundled), "clinic_id"].iloc[0]
+    clinic = app(page="pages/clinic.py", clinic=recent_but_stale)
+    assert any(f"more than {words} ago" in w.value for w in clinic.warning)

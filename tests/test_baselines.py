@@ -10,6 +10,7 @@ import pytest
 
 from vetting import load_clinics, score
 from vetting.filters import GeoIndex, nearby
+from vetting.geo import Place
 from vetting.search import PatientQuery, search
 from vetting.synthetic import DEFAULT_TODAY, generate, write_csv
 
@@ -57,7 +58,8 @@ def test_naive_nearby_and_query_match(sample):
     slow = naive.nearby_rows(clinics, *NYC, RADIUS)
     assert len(fast) > 5
     assert abs(fast["distance_km"].to_numpy() - slow["distance_km"].to_numpy()).max() < 0.01
-    query = PatientQuery(origin=NYC, radius_km=RADIUS, routes=("iv",), max_price=800.0, sort="score")
+    query = PatientQuery(origin=Place(*NYC, "New York"), radius_km=RADIUS, routes=("iv",), max_price=800.0,
+                         sort="score")
     found = search(clinics, query, DEFAULT_TODAY, scores.states, limit=50).clinics
     found_slow = naive.query_rows(frame, *NYC, RADIUS, "iv", 800.0, today=DEFAULT_TODAY)
     assert len(found) > 0 and list(found["clinic_id"]) == list(found_slow["clinic_id"])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from factory import TODAY, row, typed
+from factory import TODAY, csv_bytes, row, typed
+from fake_nominatim import PLACES, fake_nominatim
 from geopy.distance import geodesic
 from geopy.geocoders.base import Geocoder
 from hypothesis import given
@@ -16,11 +17,12 @@ from vetting.geo import (
     LOCATION_UNKNOWN,
     LOCATION_ZIP,
     OfflineGazetteer,
+    OnlineGeocoder,
+    Place,
     distance_km,
     far_from_zip,
     fill_coordinates,
     locate,
-    online_geocoder,
 )
 from vetting.scoring import scored
 
@@ -121,19 +123,48 @@ class FakeService(Geocoder):
         return Location("1 Main St, Springfield", (39.8, -89.6), {}) if "main" in query.lower() else None
 
 
-def test_online_geocoder_is_rate_limited_and_cached(tmp_path):
+def test_online_geocoder_is_cached(tmp_path):
     service = FakeService()
-    lookup = online_geocoder(tmp_path / "cache.json", geocoder=service, min_delay_seconds=0.0)
-    assert lookup("1 Main St, Springfield IL") == (39.8, -89.6, "1 Main St, Springfield")
-    assert lookup("1  main st, springfield il") == (39.8, -89.6, "1 Main St, Springfield")  # cache hit
+    lookup = OnlineGeocoder(tmp_path / "cache.json", geocoder=service, min_delay_seconds=0.0)
+    found = Place(39.8, -89.6, "1 Main St, Springfield")
+    assert lookup("1 Main St, Springfield IL") == found
+    assert lookup("1  main st, springfield il") == found  # cache hit
     assert lookup("Nowhere") is None and lookup("nowhere") is None  # misses are cached too
     assert service.calls == ["1 Main St, Springfield IL", "Nowhere"]
-    again = online_geocoder(tmp_path / "cache.json", geocoder=FakeService(), min_delay_seconds=0.0)
-    assert again("1 Main St, Springfield IL") == (39.8, -89.6, "1 Main St, Springfield")  # from disk
+    again = OnlineGeocoder(tmp_path / "cache.json", geocoder=FakeService(), min_delay_seconds=0.0)
+    assert again("1 Main St, Springfield IL") == found  # from disk
+
+
+def test_one_online_geocoder_spaces_its_requests_a_second_apart(tmp_path):
+    with fake_nominatim() as fake:
+        lookup = OnlineGeocoder(tmp_path / "cache.json", url=fake.url)
+        first, second = lookup("1 Main St, Springfield IL"), lookup("2 Oak Ave, Peoria IL")
+    assert (first.latitude, first.longitude, first.label) == PLACES["main"]
+    assert second.label == PLACES["oak"][2]
+    assert [q for _, q in fake.requests] == ["1 Main St, Springfield IL", "2 Oak Ave, Peoria IL"]
+    assert fake.gaps()[0] >= 0.95  # one request a second (less loopback jitter)
+
+
+def test_cli_geocode_online_uses_one_geocoder_for_the_run(tmp_path, monkeypatch, capsys):
+    from vetting.cli import main
+
+    unknown_zip = dict(latitude="", longitude="", zip="00001")  # a ZIP the offline gazetteer does not know
+    path = tmp_path / "clinics.csv"
+    path.write_bytes(csv_bytes([row(clinic_id="a", street_address="1 Main St", **unknown_zip),
+                                row(clinic_id="b", street_address="2 Oak Ave", **unknown_zip)]))
+    with fake_nominatim() as fake:
+        monkeypatch.setenv("VETTING_NOMINATIM_URL", fake.url)
+        monkeypatch.setenv("VETTING_GEOCODE_CACHE", str(tmp_path / "cache.json"))
+        code = main(["--today", TODAY.isoformat(), "geocode", str(path), "--out", str(tmp_path / "out.csv"),
+                     "--online"])
+    assert code == 0, capsys.readouterr().err
+    assert "2 found online" in capsys.readouterr().out
+    assert len(fake.requests) == 2 and fake.gaps()[0] >= 0.95
 
 
 def test_locate_is_offline_first_and_online_only_when_asked():
     service = FakeService()
-    assert locate("80903")[2] == "Colorado Springs, CO 80903"
+    assert locate("80903").label == "Colorado Springs, CO 80903"
     assert locate("1 Main St") is None
-    assert locate("1 Main St", online=lambda q: (service.geocode(q).latitude, 0.0, "x"))[0] == 39.8
+    place = locate("1 Main St", online=lambda q: Place(service.geocode(q).latitude, 0.0, "x"))
+    assert place.latitude == 39.8 and service.calls == ["1 Main St"]

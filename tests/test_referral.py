@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from vetting import load_checklist, load_clinics, score, scored
 from vetting.export import referral_sheet
+from vetting.geo import Place
 from vetting.report import referral_list
 from vetting.scoring import MET, UNKNOWN
 from vetting.search import PatientQuery, must_have_mask, search
@@ -151,7 +152,7 @@ def test_cli_reads_a_saved_weights_file(tmp_path, capsys):
 # ------------------------------------------------------------------ the list and the sheet
 def test_referral_list_says_why_and_what_is_not_verified():
     must = ("acls_on_site", "psychiatric_evaluation")
-    q = PatientQuery(origin=(39.74, -104.99), radius_km=200, must_have=must, unverified_passes=True)
+    q = PatientQuery(origin=Place(39.74, -104.99, "Denver, CO"), radius_km=200, must_have=must, unverified_passes=True)
     r = search(CLINICS, q, TODAY, states=SCORES.states)
     rows = referral_list(r.clinics, SCORES.states, must, CHECKLIST)
     assert list(rows["rank"]) == list(range(1, len(rows) + 1)) and len(rows) > 0

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from vetting import load_checklist, load_clinics, score, scored
 from vetting.contract import CONDITIONS, ROUTES
 from vetting.export import neutralise, printable_html, shortlist, shortlist_page, to_csv
+from vetting.geo import Place
 from vetting.report import (
     compare_facts,
     compare_table,
@@ -29,20 +30,22 @@ SAMPLE = Path(__file__).resolve().parent.parent / "data" / "clinics.csv"
 FRAME = load_clinics(SAMPLE, today=TODAY).frame
 CLINICS = scored(FRAME, today=TODAY)
 CHECKLIST = load_checklist()
-DENVER = (39.74, -104.99)
+DENVER = Place(39.74, -104.99, "Denver, CO")
+STALE_DAYS = CHECKLIST.grading.stale_after_days
 
 queries = st.builds(
     PatientQuery,
-    origin=st.sampled_from([None, DENVER, (40.71, -74.0)]),
+    origin=st.sampled_from([None, DENVER, Place(40.71, -74.0, "New York, NY")]),
     radius_km=st.sampled_from([None, 25.0, 80.0, 400.0]),
     routes=st.lists(st.sampled_from(ROUTES), max_size=2, unique=True).map(tuple),
     conditions=st.lists(st.sampled_from(CONDITIONS), max_size=2, unique=True).map(tuple),
     max_price=st.sampled_from([None, 400.0, 600.0, 900.0]),
     insurance=st.booleans(), financing=st.booleans(), new_patients=st.booleans(),
-    min_grade=st.sampled_from("ABCDF"), hide_red_flags=st.booleans(), hide_stale=st.booleans(),
-    sort=st.sampled_from(list(SORTS)),
+    min_grade=st.sampled_from([None, *CHECKLIST.grading.letters]), hide_red_flags=st.booleans(),
+    stale_after_days=st.sampled_from([None, STALE_DAYS]), sort=st.sampled_from(list(SORTS)),
 )
-BOOLEAN_FILTERS = ["insurance", "financing", "new_patients", "hide_red_flags", "hide_stale"]
+FILTERS_OFF_ON = {"insurance": (False, True), "financing": (False, True), "new_patients": (False, True),
+                  "hide_red_flags": (False, True), "stale_after_days": (None, STALE_DAYS)}
 
 
 @given(q=queries)
@@ -56,17 +59,22 @@ def test_counts_add_up_and_shown_clinics_pass_every_filter(q):
         assert (c["price_per_session_usd"] <= q.max_price).all()
     if q.insurance:
         assert c["accepts_insurance"].eq(True).all()
-    assert c["grade"].map("ABCDF".index).le("ABCDF".index(q.min_grade)).all()
+    if q.min_grade is not None:
+        letters = CHECKLIST.grading.letters
+        assert c["grade"].map(letters.index).astype(int).le(letters.index(q.min_grade)).all()
+    if q.stale_after_days is not None:
+        assert ((pd.Timestamp(TODAY) - c["last_verified"]).dt.days <= q.stale_after_days).all()
     if q.origin is not None and q.radius_km is not None:
         assert (c["distance_km"] <= q.radius_km).all()
     for route_list in c["routes"].astype(str):
         assert not q.routes or set(q.routes) & set(route_list.split(";"))
 
 
-@given(q=queries, extra=st.sampled_from(BOOLEAN_FILTERS))
+@given(q=queries, extra=st.sampled_from(sorted(FILTERS_OFF_ON)))
 def test_turning_a_filter_on_never_grows_the_results(q, extra):
-    off = search(CLINICS, PatientQuery(**{**q.__dict__, extra: False}), TODAY)
-    on = search(CLINICS, PatientQuery(**{**q.__dict__, extra: True}), TODAY)
+    off_value, on_value = FILTERS_OFF_ON[extra]
+    off = search(CLINICS, PatientQuery(**{**q.__dict__, extra: off_value}), TODAY)
+    on = search(CLINICS, PatientQuery(**{**q.__dict__, extra: on_value}), TODAY)
     assert set(on.clinics.index) <= set(off.clinics.index)
 
 
@@ -96,7 +104,7 @@ def test_value_is_score_per_100_dollars():
 
 def test_describe_explains_hidden_clinics():
     r = search(CLINICS, PatientQuery(origin=DENVER, radius_km=80, max_price=600), TODAY)
-    text = describe(r, "Denver, CO", 80)
+    text = describe(r, DENVER, 80)
     assert text.startswith(f"{r.in_area} clinics within 80 km of Denver, CO; {r.hidden} hidden by your filters (")
     assert text.endswith(f"; {len(r.clinics)} shown.")
     for reason, n in r.reasons.items():
@@ -105,10 +113,12 @@ def test_describe_explains_hidden_clinics():
     assert describe(everything, None, None) == f"{len(CLINICS)} clinics in the directory; {len(CLINICS)} shown."
 
 
-def test_stale_filter_uses_twelve_months():
-    r = search(CLINICS, PatientQuery(hide_red_flags=False, hide_stale=True), TODAY)
-    assert (pd.Timestamp(TODAY) - r.clinics["last_verified"]).dt.days.max() <= 365
-    assert r.reasons["not verified in the last 12 months"] > 0
+@pytest.mark.parametrize(("days", "words"), [(STALE_DAYS, CHECKLIST.grading.stale_period), (90, "3 months"),
+                                             (730, "2 years"), (1, "1 day")])
+def test_stale_filter_hides_what_the_days_say_and_says_so(days, words):
+    r = search(CLINICS, PatientQuery(hide_red_flags=False, stale_after_days=days), TODAY)
+    age = (pd.Timestamp(TODAY) - CLINICS["last_verified"]).dt.days
+    assert r.matched == (age <= days).sum() and r.reasons[f"not verified in the last {words}"] == (age > days).sum()
 
 
 # ------------------------------------------------------------------ report

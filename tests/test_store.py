@@ -148,7 +148,7 @@ def test_quality_lists():
         row(clinic_id="b", phone="(719) 555-0100"),
         row(clinic_id="c", name="test  clinic", phone="719.555.0199", rating=""),
     ]), today=TODAY).frame
-    assert list(stale(f, TODAY)["clinic_id"]) == ["a"]
+    assert list(stale(f, TODAY, load_checklist().grading.stale_after_days)["clinic_id"]) == ["a"]
     unverified = critical_unverified(f, score(f, today=TODAY).states, load_checklist())
     assert unverified.to_dict("records")[0]["clinic_id"] == "a"
     dups = likely_duplicates(f)
@@ -156,7 +156,7 @@ def test_quality_lists():
     assert set(dups[dups["reason"] == "same phone"]["clinic_id"]) == {"a", "b"}
     completeness = column_completeness(f).set_index("column")
     assert completeness.loc["rating", "filled"] == 2 and completeness.loc["clinic_id", "share"] == 1.0
-    grades = grades_by_state(scored(f, today=TODAY))
+    grades = grades_by_state(scored(f, today=TODAY), load_checklist())
     assert grades.loc[0, "state"] == "CO" and grades.loc[0, "total"] == 3
 
 

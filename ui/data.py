@@ -11,9 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from vetting import load_checklist, load_clinics, score
-from vetting.checklist import Checklist
+from vetting.checklist import Checklist, checklist_path
 from vetting.filters import GeoIndex
-from vetting.geo import locate, online_geocoder
+from vetting.geo import OnlineGeocoder, Place, locate
 from vetting.scoring import score_columns
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "clinics.csv"
@@ -46,36 +46,36 @@ class Directory:
 # unpickled copy (a copy per rerun cost ~0.3 s and ~0.5 GB per session at 100k clinics). Pages treat it
 # as read-only; pandas' copy-on-write keeps derived frames from writing back into it.
 @st.cache_resource(show_spinner="Loading and scoring clinics…", max_entries=2)
-def _load(path: str, mtime_ns: int, today: dt.date) -> Directory:
+def _load(path: str, mtime_ns: int, today: dt.date, checklist_file: str) -> Directory:
     """Load, validate and score; keyed on the file's modification time so a save refreshes it."""
     result = load_clinics(path, today=today)
     is_sample = Path(path).resolve() == DEFAULT_DATA
     if not result.ok:
         empty = pd.DataFrame()
         return Directory(empty, empty, tuple(map(str, result.errors)), tuple(result.warnings), path, is_sample)
-    scores = score(result.frame, today=today)
+    scores = score(result.frame, load_checklist(checklist_file), today=today)
     clinics = result.frame.join(scores.summary.drop(columns="clinic_id")).set_index("clinic_id", drop=False)
     states = scores.states.set_axis(clinics.index, axis=0)
     return Directory(clinics, states, (), tuple(result.warnings), path, is_sample, GeoIndex.of(clinics))
 
 
-def _version() -> tuple[str, int]:
-    """The data file and its modification time: the cache key that a save invalidates."""
+def _version() -> tuple[str, int, dt.date, str]:
+    """The data file and its modification time (the cache key that a save invalidates), today and the checklist."""
     path = data_path()
     try:
-        return str(path), path.stat().st_mtime_ns
+        mtime = path.stat().st_mtime_ns
     except OSError:
-        return str(path), -1
+        mtime = -1
+    return str(path), mtime, dt.date.today(), str(checklist_path())
 
 
 def directory() -> Directory:
     """The current directory, from the cache unless the file changed."""
-    return _load(*_version(), dt.date.today())
+    return _load(*_version())
 
 
-@st.cache_resource
 def checklist() -> Checklist:
-    """The checklist the scorer uses (read once)."""
+    """The checklist the scorer uses ($VETTING_CHECKLIST or the bundled one; each file read once)."""
     return load_checklist()
 
 
@@ -84,26 +84,32 @@ def online_geocoding_enabled() -> bool:
     return os.environ.get("VETTING_ONLINE_GEOCODER", "").strip().lower() in ("1", "true", "yes")
 
 
+@st.cache_resource
+def online_geocoder() -> OnlineGeocoder:
+    """The server's one online geocoder: its rate limit and disk cache hold across queries and sessions."""
+    return OnlineGeocoder()
+
+
 @st.cache_data(show_spinner=False, max_entries=1000)
-def find_place(query: str, online: bool) -> tuple[float, float, str] | None:
-    """Resolve a place (offline gazetteer; then, if enabled, Nominatim at 1 request/s, cached on disk)."""
-    lookup = online_geocoder(Path.home() / ".cache" / "vetting" / "geocode.json") if online else None
-    return locate(query, lookup)
+def find_place(query: str, online: bool) -> Place | None:
+    """Resolve a place: the offline gazetteer; then, if enabled, the server's one online geocoder."""
+    return locate(query, online_geocoder() if online else None)
 
 
 @st.cache_resource(show_spinner="Re-ranking with your weights…", max_entries=8)
-def _rescore(path: str, mtime_ns: int, today: dt.date, weights: tuple[tuple[str, float], ...]) -> pd.DataFrame:
+def _rescore(path: str, mtime_ns: int, today: dt.date, checklist_file: str,
+             weights: tuple[tuple[str, float], ...]) -> pd.DataFrame:
     """The clinics scored with custom weights (cached per file version and weights)."""
-    d = _load(path, mtime_ns, today)
+    d = _load(path, mtime_ns, today, checklist_file)
     summary_columns = [c for c in score_columns(d.clinics) if c != "clinic_id"]
     frame = d.clinics.drop(columns=summary_columns).reset_index(drop=True)
-    summary = score(frame, checklist(), dict(weights), today).summary.drop(columns="clinic_id")
+    summary = score(frame, load_checklist(checklist_file), dict(weights), today).summary.drop(columns="clinic_id")
     return frame.join(summary).set_index("clinic_id", drop=False)
 
 
 def rescored(weights: dict[str, float]) -> pd.DataFrame:
     """The current clinics scored with `weights` (criterion id -> effective weight)."""
-    return _rescore(*_version(), dt.date.today(), tuple(sorted(weights.items())))
+    return _rescore(*_version(), tuple(sorted(weights.items())))
 
 
 def usable_directory() -> Directory:

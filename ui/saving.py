@@ -7,11 +7,11 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from ui.data import data_path
+from ui.data import checklist, data_path
 from vetting import LoadResult, load_clinics, score
 from vetting.diff import diff_frames, grade_counts
 from vetting.export import to_csv
-from vetting.geo import far_from_zip, fill_coordinates
+from vetting.geo import FAR_FROM_ZIP_KM, far_from_zip, fill_coordinates
 from vetting.store import ConflictError, Store
 
 
@@ -51,8 +51,8 @@ def review_and_save(candidate: bytes, base_hash: str, who: str, action: str, key
         st.warning(w)
     far = far_from_zip(fill_coordinates(new.frame))
     if not far.empty:
-        st.warning(f"{len(far)} clinic(s) have coordinates more than 50 km from their ZIP code's centre "
-                   "(swapped or mistyped?). You can still save; check them on Data quality.")
+        st.warning(f"{len(far)} clinic(s) have coordinates more than {FAR_FROM_ZIP_KM:g} km from their ZIP code's "
+                   "centre (swapped or mistyped?). You can still save; check them on Data quality.")
         st.dataframe(far[["clinic_id", "name", "zip", "latitude", "longitude", "km_from_zip"]].round(1),
                      hide_index=True)
     current_bytes, current_hash = store().read()
@@ -78,7 +78,8 @@ def review_and_save(candidate: bytes, base_hash: str, who: str, action: str, key
     added.dataframe(d.added[["clinic_id", "name", "city", "state"]], hide_index=True, width="stretch")
     removed.dataframe(d.removed[["clinic_id", "name", "city", "state"]], hide_index=True, width="stretch")
     changed.dataframe(d.changed, hide_index=True, width="stretch", placeholder="(empty)")
-    grades.dataframe(grade_counts(old_scores["grade"], new_scores["grade"]), width="stretch")
+    grades.dataframe(grade_counts(old_scores["grade"], new_scores["grade"], checklist().grading.letters),
+                     width="stretch")
     grades.dataframe(d.grades, hide_index=True, width="stretch")
     note = st.text_input("What is this change? (goes into the audit log)", key=f"{key}_note")
     sure = st.checkbox("I have reviewed these changes", key=f"{key}_sure")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -13,6 +14,7 @@ import pandas as pd
 from .contract import BY_NAME, ROUTES
 
 DEFAULT_PATH = Path(__file__).with_name("checklist.toml")
+CHECKLIST_ENV = "VETTING_CHECKLIST"  # another checklist file, for an organisation that keeps its own
 EVALUATORS = {
     "tristate": ("column",),
     "one_of": ("column", "values"),
@@ -20,7 +22,6 @@ EVALUATORS = {
     "reviews": ("rating_column", "count_column", "min_rating", "min_count"),
     "years_open": ("column", "min_years"),
 }
-GRADES = ("A", "B", "C", "D", "F")
 
 
 @dataclass(frozen=True)
@@ -57,14 +58,42 @@ class Criterion:
     applies_when_route: str | None = None
 
 
+def period_words(days: int) -> str:
+    """A number of days as people say it: 365 -> '12 months', 730 -> '2 years', 90 -> '3 months', 10 -> '10 days'."""
+    if days % 365 == 0:
+        years = days // 365
+        return "12 months" if years == 1 else f"{years} years"
+    if days % 30 == 0:
+        months = days // 30
+        return f"{months} month{'s' if months != 1 else ''}"
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
 @dataclass(frozen=True)
 class Grading:
-    """Grading rules: score thresholds per grade and the caps for critical criteria."""
+    """Grading rules: the lowest score of each grade, the grade below them all, the caps for critical
+    criteria, and how old a verification may be before a record is called stale."""
 
     thresholds: dict[str, float]
+    below: str
     red_flag_grade: str
     unverified_grade_cap: str
     stale_after_days: int
+
+    @property
+    def letters(self) -> tuple[str, ...]:
+        """The grades, best first: by descending threshold, then the grade below them all."""
+        return (*sorted(self.thresholds, key=lambda g: -self.thresholds[g]), self.below)
+
+    @property
+    def dtype(self) -> pd.CategoricalDtype:
+        """Grades as an ordered category, worst < best: `grade >= "B"` means B or better."""
+        return pd.CategoricalDtype(list(reversed(self.letters)), ordered=True)
+
+    @property
+    def stale_period(self) -> str:
+        """stale_after_days in words ('12 months'), for every sentence that mentions it."""
+        return period_words(self.stale_after_days)
 
 
 @dataclass(frozen=True)
@@ -133,9 +162,7 @@ def parse_checklist(data: dict[str, Any]) -> Checklist:
     categories = dict(data.get("categories", {}))
     sources = {sid: Source(sid, s["title"], s.get("kind", "other"), s.get("file"))
                for sid, s in data.get("sources", {}).items()}
-    g = data["grading"]
-    grading = Grading({k: float(v) for k, v in g["thresholds"].items()}, g["red_flag_grade"],
-                      g["unverified_grade_cap"], int(g.get("stale_after_days", 365)))
+    grading = _parse_grading(data["grading"])
     criteria: list[Criterion] = []
     seen: set[str] = set()
     for i, c in enumerate(data.get("criteria", [])):
@@ -184,9 +211,33 @@ def parse_checklist(data: dict[str, Any]) -> Checklist:
     return Checklist(str(data.get("version", "")), tuple(criteria), categories, sources, grading, presets)
 
 
+def _parse_grading(g: dict[str, Any]) -> Grading:
+    grading = Grading({str(k): float(v) for k, v in g["thresholds"].items()}, str(g["below"]),
+                      str(g["red_flag_grade"]), str(g["unverified_grade_cap"]), int(g["stale_after_days"]))
+    letters = grading.letters
+    if len(set(letters)) != len(letters):
+        raise ChecklistError("grading: every grade needs its own letter")
+    for key in ("red_flag_grade", "unverified_grade_cap"):
+        if getattr(grading, key) not in letters:
+            raise ChecklistError(f"grading.{key} {getattr(grading, key)!r} is not one of the grades "
+                                 f"{', '.join(letters)}")
+    if grading.stale_after_days < 1:
+        raise ChecklistError("grading.stale_after_days must be at least 1")
+    return grading
+
+
+def checklist_path() -> Path:
+    """The checklist in use: $VETTING_CHECKLIST, else the bundled one."""
+    return Path(os.environ.get(CHECKLIST_ENV) or DEFAULT_PATH)
+
+
+def load_checklist(path: str | Path | None = None) -> Checklist:
+    """Read and check a checklist TOML file (`path`, else the one in use); each file is read once."""
+    return _read_checklist(Path(path) if path else checklist_path())
+
+
 @lru_cache(maxsize=8)
-def load_checklist(path: str | Path = DEFAULT_PATH) -> Checklist:
-    """Read and check a checklist TOML file (the bundled one by default)."""
+def _read_checklist(path: Path) -> Checklist:
     with open(path, "rb") as fh:
         return parse_checklist(tomllib.load(fh))
 

@@ -21,9 +21,10 @@ from .checklist import load_checklist
 from .diff import diff_frames
 from .export import clinics_csv, to_csv
 from .filters import nearby
-from .geo import far_from_zip, geocode_missing, locate, online_geocoder
+from .geo import FAR_FROM_ZIP_KM, ONLINE_TERMS, OnlineGeocoder, far_from_zip, geocode_missing, locate
 from .load import load_clinics
 from .scoring import ranked, score, scored
+from .search import is_stale
 from .store import Store
 from .weights import read_weights
 
@@ -83,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--weights", metavar="FILE", help="custom weights file, as for 'score'")
     n.add_argument("--online", action="store_true",
                    help="if the offline gazetteer does not know QUERY, ask OpenStreetMap Nominatim "
-                        "(1 request/s, cached in ~/.cache/vetting/geocode.json); "
+                        f"({ONLINE_TERMS}); "
                         "this sends QUERY over the internet")
     d = sub.add_parser("diff", help="what a new version of the file changes",
                        description="Compare OLD and NEW clinics files: clinics added and removed, every changed "
@@ -96,7 +97,8 @@ def _parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("geocode", help="fill missing coordinates from the ZIP code",
                        description="Fill missing latitude/longitude from each clinic's ZIP centroid (offline) and "
-                                   "list coordinates more than 50 km from their ZIP. Writes --out, or PATH itself "
+                                   f"list coordinates more than {FAR_FROM_ZIP_KM:g} km from their ZIP. Writes --out, "
+                                   "or PATH itself "
                                    "with --in-place (locked, atomic, the old version kept in history/ and the "
                                    "change audited).")
     g.add_argument("path", metavar="PATH", help="the clinics CSV file")
@@ -105,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--in-place", action="store_true", help="replace PATH (with history and audit)")
     g.add_argument("--online", action="store_true",
                    help="for ZIPs the offline gazetteer does not know, ask Nominatim with the street address "
-                        "(1 request/s, cached in ~/.cache/vetting/geocode.json)")
+                        f"({ONLINE_TERMS})")
 
     h = sub.add_parser("hash-password", help="make a password hash for .streamlit/secrets.toml",
                        description="Read a password (prompted, or one line on standard input) and print the "
@@ -181,6 +183,11 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_INVALID
         for w in result.warnings:
             print(f"warning: {w}", file=sys.stderr)
+        grading = load_checklist().grading
+        stale = int(is_stale(result.frame["last_verified"], today, grading.stale_after_days).sum())
+        if stale:
+            print(f"note: {stale} clinic(s) not verified in the last {grading.stale_period} "
+                  "(grading.stale_after_days in checklist.toml)", file=sys.stderr)
         print(f"{args.path}: {result.summary()}")
         return EXIT_OK
     weights = _weights(args.weights)
@@ -194,17 +201,16 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "score":
         _emit(ranked(frame), SCORE_FIELDS, args.format)
         return EXIT_OK
-    online = online_geocoder(Path.home() / ".cache" / "vetting" / "geocode.json") if args.online else None
+    online = OnlineGeocoder() if args.online else None  # one per run: its rate limit holds for the run
     place = locate(args.near, online)
     if place is None:
         hint = "" if args.online else " (add --online to ask an online geocoder)"
         print(f"Cannot find the place {args.near!r}: give a 5-digit US ZIP, 'City, ST' or 'lat,lon'{hint}.",
               file=sys.stderr)
         return EXIT_INVALID
-    lat, lon, label = place
-    found = nearby(frame, lat, lon, radius_km=args.radius_km, limit=args.limit)
+    found = nearby(frame, place.latitude, place.longitude, radius_km=args.radius_km, limit=args.limit)
     found = found.assign(distance_km=found["distance_km"].round(1))
-    print(f"{len(found)} clinic(s) within {args.radius_km:g} km of {label}", file=sys.stderr)
+    print(f"{len(found)} clinic(s) within {args.radius_km:g} km of {place.label}", file=sys.stderr)
     _emit(found, NEARBY_FIELDS, args.format)
     return EXIT_OK
 
@@ -246,7 +252,7 @@ def _geocode(args: argparse.Namespace, today: dt.date) -> int:
         for err in result.errors:
             print(err, file=sys.stderr)
         return EXIT_INVALID
-    online = online_geocoder(Path.home() / ".cache" / "vetting" / "geocode.json") if args.online else None
+    online = OnlineGeocoder() if args.online else None  # one per run: its rate limit holds for the run
     filled = geocode_missing(result.frame, online)
     counts = filled["location_source"].value_counts()
     far = far_from_zip(filled)

@@ -71,9 +71,9 @@ def diff_frames(old: pd.DataFrame, new: pd.DataFrame, old_scores: pd.DataFrame |
     return Diff(added, removed, changed, grades)
 
 
-def grade_counts(old: pd.Series, new: pd.Series) -> pd.DataFrame:
-    """Clinics per grade before and after."""
-    grades = list("ABCDF")
+def grade_counts(old: pd.Series, new: pd.Series, letters: tuple[str, ...]) -> pd.DataFrame:
+    """Clinics per grade before and after, best grade first (`letters`: the checklist's grading.letters)."""
+    grades = list(letters)
     return pd.DataFrame({"before": old.value_counts().reindex(grades, fill_value=0),
                          "after": new.value_counts().reindex(grades, fill_value=0)}).rename_axis("grade")
 

@@ -4,7 +4,8 @@
 - :func:`distance_km`: vectorised ellipsoidal distance (Lambert's formula on WGS-84), metres off
   geopy's geodesic over the distances this app deals with.
 - :func:`fill_coordinates`, :func:`far_from_zip`: locate clinics from their ZIP; catch swapped coordinates.
-- :func:`online_geocoder`: opt-in Nominatim, 1 request/s, cached on disk.
+- :class:`OnlineGeocoder`: opt-in Nominatim, 1 request/s, cached on disk; one per process.
+- :class:`Place`: a place found, with named fields.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +33,17 @@ FAR_FROM_ZIP_KM = 50.0
 _ZIP = re.compile(r"^\s*(\d{5})(?:-\d{4})?\s*$")
 _LATLON = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*,\s*([+-]?\d+(?:\.\d+)?)\s*$")
 _CITY_STATE = re.compile(r"^\s*([^,]*[^\s,][^,]*?)\s*,\s*([A-Za-z]{2})\s*$")
+
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place someone searched for: where it is and what to call it."""
+
+    latitude: float
+    longitude: float
+    label: str
+
 
 LOCATION_LISTED = "listed"
 LOCATION_ZIP = "ZIP centroid"
@@ -163,6 +176,19 @@ def far_from_zip(frame: pd.DataFrame, km: float = FAR_FROM_ZIP_KM) -> pd.DataFra
 
 
 # ------------------------------------------------------------------ online (opt-in)
+NOMINATIM_URL_ENV = "VETTING_NOMINATIM_URL"  # e.g. a loopback fake in tests; default: OpenStreetMap's service
+CACHE_ENV = "VETTING_GEOCODE_CACHE"
+DEFAULT_CACHE = "~/.cache/vetting/geocode.json"
+USER_AGENT = "ketamine-clinic-vetting/1.0 (data team)"
+MIN_DELAY_SECONDS = 1.0  # Nominatim's usage policy: at most one request a second
+ONLINE_TERMS = f"at most one request every {MIN_DELAY_SECONDS:g} s, answers cached in ${CACHE_ENV} or {DEFAULT_CACHE}"
+
+
+def default_cache_path() -> Path:
+    """Where online answers are kept: $VETTING_GEOCODE_CACHE, or ~/.cache/vetting/geocode.json."""
+    return Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE).expanduser()
+
+
 class DiskCache:
     """A small JSON cache of geocoding answers, safe for several processes (file lock, atomic replace)."""
 
@@ -193,40 +219,49 @@ class DiskCache:
             os.replace(tmp, self.path)
 
 
-def online_geocoder(cache_path: str | Path, user_agent: str = "ketamine-clinic-vetting/1.0 (data team)",
-                    min_delay_seconds: float = 1.0, geocoder: Geocoder | None = None
-                    ) -> Callable[[str], tuple[float, float, str] | None]:
-    """An opt-in online geocoder: Nominatim behind a 1 request/s RateLimiter and an on-disk cache.
+class OnlineGeocoder:
+    """Opt-in online geocoding: one geocoder (Nominatim unless given) behind one RateLimiter and an on-disk
+    cache. Nothing is sent until it is called.
 
-    Returns a function query -> (lat, lon, address) or None. Nothing is sent until it is called.
-    """
-    from geopy.extra.rate_limiter import RateLimiter
-    from geopy.geocoders import Nominatim
+    The rate limiter remembers its last request, so it must live as long as the traffic it limits: make one
+    per process (the app keeps one with st.cache_resource, the CLI one per run), never one per query."""
 
-    service = geocoder or Nominatim(user_agent=user_agent, timeout=10)
-    limited = RateLimiter(service.geocode, min_delay_seconds=min_delay_seconds, max_retries=2,
-                          swallow_exceptions=True, return_value_on_exception=None)
-    cache = DiskCache(cache_path)
+    def __init__(self, cache_path: str | Path | None = None, geocoder: Geocoder | None = None,
+                 min_delay_seconds: float = MIN_DELAY_SECONDS, url: str | None = None) -> None:
+        from urllib.parse import urlsplit
 
-    def lookup(query: str) -> tuple[float, float, str] | None:
+        from geopy.extra.rate_limiter import RateLimiter
+        from geopy.geocoders import Nominatim
+
+        self.cache = DiskCache(cache_path or default_cache_path())
+        if geocoder is None:
+            url = url or os.environ.get(NOMINATIM_URL_ENV) or "https://nominatim.openstreetmap.org"
+            parts = urlsplit(url)
+            geocoder = Nominatim(user_agent=USER_AGENT, timeout=10, domain=parts.netloc + parts.path.rstrip("/"),
+                                 scheme=parts.scheme)
+            self._options = {"country_codes": "us"}
+        else:
+            self._options = {}
+        self.service = geocoder
+        self._limited = RateLimiter(geocoder.geocode, min_delay_seconds=min_delay_seconds, max_retries=2,
+                                    swallow_exceptions=True, return_value_on_exception=None)
+
+    def __call__(self, query: str) -> Place | None:
+        """The place `query` names, from the cache or (at most one request a second) the service."""
         key = " ".join(query.lower().split())
-        hit, value = cache.get(key)
-        if hit:
-            return None if value is None else (value[0], value[1], value[2])
-        loc = limited(query, country_codes="us") if geocoder is None else limited(query)
-        value = None if loc is None else [loc.latitude, loc.longitude, loc.address]
-        cache.put(key, value)
-        return None if value is None else (value[0], value[1], value[2])
-
-    return lookup
+        hit, value = self.cache.get(key)
+        if not hit:
+            loc = self._limited(query, **self._options)
+            value = None if loc is None else [loc.latitude, loc.longitude, loc.address]
+            self.cache.put(key, value)
+        return None if value is None else Place(float(value[0]), float(value[1]), str(value[2]))
 
 
-def locate(query: str, online: Callable[[str], tuple[float, float, str] | None] | None = None
-           ) -> tuple[float, float, str] | None:
-    """Resolve a user's place: the offline gazetteer first, then `online` if given. (lat, lon, label)."""
+def locate(query: str, online: Callable[[str], Place | None] | None = None) -> Place | None:
+    """Resolve a user's place: the offline gazetteer first, then `online` if given."""
     loc = OfflineGazetteer().geocode(query)
     if loc is not None:
-        return loc.latitude, loc.longitude, loc.address
+        return Place(loc.latitude, loc.longitude, loc.address)
     return online(query) if online is not None and query.strip() else None
 
 
@@ -242,8 +277,7 @@ def circle(lat: float, lon: float, radius_km: float, points: int = 73) -> tuple[
 LOCATION_ONLINE = "online"
 
 
-def geocode_missing(frame: pd.DataFrame,
-                    online: Callable[[str], tuple[float, float, str] | None] | None = None,
+def geocode_missing(frame: pd.DataFrame, online: Callable[[str], Place | None] | None = None,
                     progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """Fill missing coordinates: ZIP centroid offline; then, if `online` is given, the street address for
     clinics whose ZIP the gazetteer does not know (one call each, the geocoder's rate limit applies)."""
@@ -257,7 +291,7 @@ def geocode_missing(frame: pd.DataFrame,
     for done, (i, address) in enumerate(zip(todo, addresses, strict=True), 1):
         found = online(address)
         if found is not None:
-            out.loc[i, ["latitude", "longitude"]] = found[0], found[1]
+            out.loc[i, ["latitude", "longitude"]] = found.latitude, found.longitude
             out.loc[i, "location_source"] = LOCATION_ONLINE
         if progress is not None:
             progress(done, len(todo))

@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .checklist import GRADES, Checklist
-from .geo import circle
+from .checklist import Checklist
+from .geo import Place, circle
 
 # Okabe-Ito colours: distinguishable with the common forms of colour blindness; symbols differ too.
-GRADE_COLOURS = {"A": "#009E73", "B": "#0072B2", "C": "#F0E442", "D": "#E69F00", "F": "#D55E00"}
-GRADE_SYMBOLS = {"A": "circle", "B": "square", "C": "diamond", "D": "triangle-up", "F": "x"}
+# By rank, best grade first (the checklist's grading.letters: A to F).
+GRADE_COLOURS = ("#009E73", "#0072B2", "#F0E442", "#E69F00", "#D55E00")
+GRADE_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x")
 OFFLINE_TOPOJSON_CONFIG = {"topojsonURL": "/app/static/", "displaylogo": False}
 CLINIC_ID = 5  # position of clinic_id in each point's customdata, for click-through
 
@@ -48,9 +49,10 @@ def _traces(located: pd.DataFrame, street: bool) -> list:
     has_distance = "distance_km" in located
     custom = _custom(located)  # one pass over all clinics, then sliced per grade (no per-grade frames)
     grades = located["grade"].to_numpy(dtype=object)
+    best_first = list(reversed(located["grade"].cat.categories))  # the checklist's grades: an ordered category
     lats, lons = located["latitude"].to_numpy(dtype=float), located["longitude"].to_numpy(dtype=float)
     traces = []
-    for rank, grade in reversed(list(enumerate(GRADES))):  # F drawn first, so A sits on top
+    for rank, grade in reversed(list(enumerate(best_first))):  # F drawn first, so A sits on top
         mask = grades == grade
         if not mask.any():
             continue
@@ -60,15 +62,15 @@ def _traces(located: pd.DataFrame, street: bool) -> list:
         common = dict(lat=lats[mask], lon=lons[mask], mode="markers", name=f"Grade {grade}",
                       legendrank=rank, customdata=custom[mask], hovertemplate=hover)
         if street:
-            traces.append(go.Scattermap(**common, marker=dict(size=12, color=GRADE_COLOURS[grade])))
+            traces.append(go.Scattermap(**common, marker=dict(size=12, color=GRADE_COLOURS[rank])))
         else:
             traces.append(go.Scattergeo(**common, marker=dict(
-                size=10, color=GRADE_COLOURS[grade], symbol=GRADE_SYMBOLS[grade], opacity=0.9,
+                size=10, color=GRADE_COLOURS[rank], symbol=GRADE_SYMBOLS[rank], opacity=0.9,
                 line=dict(width=0.8, color="#222"))))
     return traces
 
 
-def clinic_map(frame: pd.DataFrame, searched: tuple[float, float, str] | None = None, street: bool = False,
+def clinic_map(frame: pd.DataFrame, searched: Place | None = None, street: bool = False,
                height: int = 440, radius_km: float | None = None) -> go.Figure:
     """A map of clinics (needs clinic_id, latitude, longitude, name, city, state, grade, score).
 
@@ -80,7 +82,7 @@ def clinic_map(frame: pd.DataFrame, searched: tuple[float, float, str] | None = 
     located = frame[frame["latitude"].notna() & frame["longitude"].notna()]
     traces = _traces(located, street)
     if searched is not None:
-        lat, lon, label = searched
+        lat, lon, label = searched.latitude, searched.longitude, searched.label
         star = dict(lat=[lat], lon=[lon], mode="markers", name="Your search",
                     hovertemplate=f"Searched: {html.escape(label)}<extra></extra>")
         traces.append(go.Scattermap(**star, marker=dict(size=16, color="#000")) if street else
@@ -88,13 +90,13 @@ def clinic_map(frame: pd.DataFrame, searched: tuple[float, float, str] | None = 
                                                         line=dict(width=1, color="#fff"))))
     ring_lat, ring_lon = [], []
     if searched is not None and radius_km:
-        ring_lat, ring_lon = circle(searched[0], searched[1], radius_km)
+        ring_lat, ring_lon = circle(searched.latitude, searched.longitude, radius_km)
         ring = dict(lat=ring_lat, lon=ring_lon, mode="lines", name=f"{radius_km:g} km", hoverinfo="skip")
         traces.append(go.Scattermap(**ring, line=dict(color="#555", width=1)) if street else
                       go.Scattergeo(**ring, line=dict(color="#555", width=1, dash="dash")))
-    lats = np.concatenate([located["latitude"].to_numpy(dtype=float), [searched[0]] if searched else [],
+    lats = np.concatenate([located["latitude"].to_numpy(dtype=float), [searched.latitude] if searched else [],
                            np.asarray(ring_lat, dtype=float)])
-    lons = np.concatenate([located["longitude"].to_numpy(dtype=float), [searched[1]] if searched else [],
+    lons = np.concatenate([located["longitude"].to_numpy(dtype=float), [searched.longitude] if searched else [],
                            np.asarray(ring_lon, dtype=float)])
     layout = dict(height=height, margin=dict(l=0, r=0, t=0, b=0),
                   legend=dict(title=dict(text="Grade"), orientation="h", yanchor="bottom", y=0.0, xanchor="left",

@@ -10,7 +10,7 @@ from .checklist import Checklist
 from .contract import COLUMN_NAMES
 from .geo import far_from_zip
 from .scoring import UNKNOWN
-from .search import STALE_AFTER_DAYS, is_stale
+from .search import is_stale
 
 
 def column_completeness(frame: pd.DataFrame) -> pd.DataFrame:
@@ -23,7 +23,7 @@ def column_completeness(frame: pd.DataFrame) -> pd.DataFrame:
         "share", kind="stable").reset_index(drop=True)
 
 
-def stale(frame: pd.DataFrame, today: dt.date, days: int = STALE_AFTER_DAYS) -> pd.DataFrame:
+def stale(frame: pd.DataFrame, today: dt.date, days: int) -> pd.DataFrame:
     """Clinics not verified in `days`, oldest first, with how many days ago."""
     age = (pd.Timestamp(today) - frame["last_verified"]).dt.days
     out = frame.assign(days_since_verified=age)[is_stale(frame["last_verified"], today, days)]
@@ -66,7 +66,8 @@ def likely_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
     return out[["reason", "group", "clinic_id", "name", "city", "state", "zip", "phone"]].reset_index(drop=True)
 
 
-def grades_by_state(scored: pd.DataFrame) -> pd.DataFrame:
-    """Clinics per grade in each state (a row per state, columns A-F and total)."""
-    table = pd.crosstab(scored["state"], scored["grade"]).reindex(columns=list("ABCDF"), fill_value=0)
+def grades_by_state(scored: pd.DataFrame, checklist: Checklist) -> pd.DataFrame:
+    """Clinics per grade in each state (a row per state, a column per grade, best first, and total)."""
+    table = pd.crosstab(scored["state"], scored["grade"]).reindex(columns=list(checklist.grading.letters),
+                                                                  fill_value=0)
     return table.assign(total=table.sum(axis=1)).rename_axis(None, axis=1).reset_index()

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .checklist import GRADES, Checklist, Criterion, load_checklist
+from .checklist import Checklist, Criterion, load_checklist
 from .filters import list_contains
+from .weights import validated
 
 MET, NOT_MET, UNKNOWN, NOT_APPLICABLE = np.int8(1), np.int8(0), np.int8(-1), np.int8(-2)
 _BLOCK = 1 << 16  # clinics per block in `score`
@@ -100,44 +101,23 @@ def state_labels(states: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(labels[states.to_numpy() + 2], index=states.index, columns=states.columns)
 
 
-def resolve_weights(checklist: Checklist, weights: Mapping[str, float] | None = None) -> pd.Series:
-    """The checklist's weights overridden by `weights` (by criterion id); checks ids and signs."""
-    w = checklist.weights()
-    if weights:
-        unknown = sorted(set(weights) - set(w.index))
-        if unknown:
-            raise ValueError(f"unknown criterion id(s) in weights: {', '.join(unknown)}")
-        for cid, value in weights.items():
-            value = float(value)
-            if not np.isfinite(value) or value < 0:
-                raise ValueError(f"weight of {cid} must be a number >= 0, not {weights[cid]!r}")
-            w[cid] = value
-    if w.sum() <= 0:
-        raise ValueError("at least one criterion needs a weight above zero")
-    return w
-
-
 def grade_of(score: np.ndarray, red_flag: np.ndarray, unverified: np.ndarray, checklist: Checklist
-             ) -> np.ndarray:
-    """Letter grades from scores, with the red-flag and not-verified rules applied."""
-    return np.array(GRADES)[grade_codes(score, red_flag, unverified, checklist)]
-
-
-def _letters(codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """Grade letters as pandas text, taken by Arrow (10x faster than numpy strings at a million rows)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    return pc.take(pa.array(GRADES, type=pa.large_string()), codes).to_pandas().array
+             ) -> pd.Categorical:
+    """Letter grades from scores, with the red-flag and not-verified rules applied (the checklist's
+    ordered grade category)."""
+    g = checklist.grading
+    codes = grade_codes(score, red_flag, unverified, checklist)
+    return pd.Categorical.from_codes(len(g.letters) - 1 - codes, dtype=g.dtype)  # the dtype is worst first
 
 
 def grade_codes(score: np.ndarray, red_flag: np.ndarray, unverified: np.ndarray, checklist: Checklist
                 ) -> np.ndarray:
-    """Grades as positions in GRADES (0 = A ... 4 = F)."""
+    """Grades as positions in the checklist's letters, best first (0 = A ... 4 = F)."""
     g = checklist.grading
-    order = {letter: i for i, letter in enumerate(GRADES)}
-    idx = np.full(len(score), order["F"], dtype=np.int8)
-    for letter in reversed(GRADES[:-1]):  # D, C, B, A: a higher threshold overrides a lower one
+    letters = g.letters
+    order = {letter: i for i, letter in enumerate(letters)}
+    idx = np.full(len(score), len(letters) - 1, dtype=np.int8)
+    for letter in reversed(letters[:-1]):  # D, C, B, A: a higher threshold overrides a lower one
         idx = np.where(score >= g.thresholds[letter], order[letter], idx)
     idx = np.where(unverified, np.maximum(idx, order[g.unverified_grade_cap]), idx)
     return np.where(red_flag, order[g.red_flag_grade], idx).astype(np.int8)
@@ -189,9 +169,9 @@ def score(frame: pd.DataFrame, checklist: Checklist | None = None,
           weights: Mapping[str, float] | None = None, today: dt.date | None = None) -> Scores:
     """Score every clinic.
 
-    summary columns: clinic_id, score (0-100, one decimal), grade (A-F), red_flags and unverified
-    (critical criterion ids joined by ';'), n_red_flags, n_unverified, completeness (0-1, share of
-    applicable criteria with a known answer), subscore_<category> (0-100 or NaN), met, applicable.
+    summary columns: clinic_id, score (0-100, one decimal), grade (the checklist's ordered category, A-F),
+    red_flags and unverified (critical criterion ids joined by ';'), n_red_flags, n_unverified, completeness
+    (0-1, share of applicable criteria with a known answer), subscore_<category> (0-100 or NaN), met, applicable.
 
     Vectorised: each criterion is evaluated over all clinics at once, then blocks of 65,536 clinics are
     summed with one matrix product per block (weights by category x criteria), so the temporaries stay
@@ -199,7 +179,7 @@ def score(frame: pd.DataFrame, checklist: Checklist | None = None,
     """
     checklist = checklist or load_checklist()
     today = today or dt.date.today()
-    w = resolve_weights(checklist, weights)
+    w = validated(checklist, weights)
     ids = [c.id for c in checklist.criteria]
     s = _state_matrix(frame, checklist, today)  # criteria x clinics
     n = s.shape[1]
@@ -244,7 +224,7 @@ def score(frame: pd.DataFrame, checklist: Checklist | None = None,
     summary = {
         "clinic_id": frame["clinic_id"].array,
         "score": score_1dp,
-        "grade": _letters(grade_codes(np.nan_to_num(score_1dp, nan=0.0), n_red > 0, n_unv > 0, checklist)),
+        "grade": grade_of(np.nan_to_num(score_1dp, nan=0.0), n_red > 0, n_unv > 0, checklist),
         "red_flags": id_lists(red_rows, crit_ids),
         "unverified": id_lists(unv_rows, crit_ids),
         "n_red_flags": n_red,

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .checklist import GRADES
+from .checklist import period_words
 from .filters import GeoIndex, list_contains, with_distance, within
+from .geo import Place
 from .scoring import MET, UNKNOWN
 
 SORTS = {
@@ -18,14 +19,13 @@ SORTS = {
     "price": "Lowest price",
     "value": "Best value (score per dollar)",
 }
-STALE_AFTER_DAYS = 365
 
 
 @dataclass(frozen=True)
 class PatientQuery:
     """What a patient asks for. Empty tuples and None mean "no constraint"."""
 
-    origin: tuple[float, float] | None = None
+    origin: Place | None = None
     radius_km: float | None = None
     routes: tuple[str, ...] = ()
     conditions: tuple[str, ...] = ()
@@ -33,9 +33,9 @@ class PatientQuery:
     insurance: bool = False
     financing: bool = False
     new_patients: bool = False
-    min_grade: str = "F"
+    min_grade: str | None = None  # a grade letter: hide clinics graded below it
     hide_red_flags: bool = True
-    hide_stale: bool = False
+    stale_after_days: int | None = None  # hide records not verified within this many days (the checklist's)
     sort: str = "score"
     must_have: tuple[str, ...] = ()
     unverified_passes: bool = False
@@ -56,7 +56,7 @@ class SearchResult:
         return self.in_area - self.hidden
 
 
-def is_stale(last_verified: pd.Series, today: dt.date, days: int = STALE_AFTER_DAYS) -> np.ndarray:
+def is_stale(last_verified: pd.Series, today: dt.date, days: int) -> np.ndarray:
     """Rows whose last verification is more than `days` before `today`."""
     return (pd.Timestamp(today) - last_verified).dt.days.to_numpy() > days
 
@@ -89,9 +89,8 @@ def _filters(frame: pd.DataFrame, q: PatientQuery, today: dt.date,
                                                              q.unverified_passes)
     if q.hide_red_flags:
         hide["with a red flag"] = (frame["n_red_flags"] > 0).to_numpy()
-    if q.min_grade != "F":
-        worst = GRADES.index(q.min_grade)
-        hide[f"graded below {q.min_grade}"] = frame["grade"].map(GRADES.index).to_numpy() > worst
+    if q.min_grade is not None:  # grades are an ordered category, worst < best
+        hide[f"graded below {q.min_grade}"] = (frame["grade"] < q.min_grade).to_numpy(dtype=bool)
     if q.routes:
         offered = np.zeros(len(frame), dtype=bool)
         for r in q.routes:
@@ -111,8 +110,9 @@ def _filters(frame: pd.DataFrame, q: PatientQuery, today: dt.date,
                                  (q.new_patients, "accepting_new_patients", "not confirmed to take new patients")):
         if flag:
             hide[reason] = ~frame[column].fillna(False).to_numpy(dtype=bool)
-    if q.hide_stale:
-        hide["not verified in the last 12 months"] = is_stale(frame["last_verified"], today)
+    if q.stale_after_days is not None:
+        hide[f"not verified in the last {period_words(q.stale_after_days)}"] = is_stale(
+            frame["last_verified"], today, q.stale_after_days)
     return hide
 
 
@@ -126,8 +126,9 @@ def search(clinics: pd.DataFrame, q: PatientQuery, today: dt.date | None = None,
     today = today or dt.date.today()
     frame = clinics
     if q.origin is not None:
-        frame = (within(frame, *q.origin, q.radius_km, index) if q.radius_km is not None
-                 else with_distance(frame, *q.origin))
+        lat, lon = q.origin.latitude, q.origin.longitude
+        frame = (within(frame, lat, lon, q.radius_km, index) if q.radius_km is not None
+                 else with_distance(frame, lat, lon))
     hide = _filters(frame, q, today, states)
     hidden_any = np.zeros(len(frame), dtype=bool)
     for mask in hide.values():
@@ -173,9 +174,9 @@ def sort_results(frame: pd.DataFrame, how: str) -> pd.DataFrame:
     return frame.take(sort_order(frame, how))
 
 
-def describe(result: SearchResult, place: str | None, radius_km: float | None) -> str:
+def describe(result: SearchResult, place: Place | None, radius_km: float | None) -> str:
     """'23 clinics within 80 km of Denver, CO; 5 hidden by your filters (3 with a red flag, ...); 18 shown.'"""
-    where = f"within {radius_km:g} km of {place}" if place and radius_km else "in the directory"
+    where = f"within {radius_km:g} km of {place.label}" if place and radius_km else "in the directory"
     n = result.in_area
     text = f"{n} clinic{'s' if n != 1 else ''} {where}"
     if result.hidden:

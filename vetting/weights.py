@@ -42,24 +42,14 @@ class Weights:
         for cat, value in self.categories.items():
             if cat not in out:
                 raise ValueError(f"unknown category {cat!r} in weights (known: {', '.join(checklist.categories)})")
-            _check_number(f"multiplier of {cat}", value)
-            out[cat] = float(value)
+            out[cat] = check_weight(f"multiplier of {cat}", value)
         return out
 
     def resolve(self, checklist: Checklist) -> dict[str, float]:
         """Effective weight per criterion id: (its own weight or the override) x its category's multiplier."""
-        unknown = sorted(set(self.criteria) - set(checklist.ids))
-        if unknown:
-            raise ValueError(f"unknown criterion id(s) in weights: {', '.join(unknown)}")
+        own = validated(checklist, self.criteria)
         mult = self.multipliers(checklist)
-        out = {}
-        for c in checklist.criteria:
-            base = self.criteria.get(c.id, c.weight)
-            _check_number(f"weight of {c.id}", base)
-            out[c.id] = float(base) * mult[c.category]
-        if sum(out.values()) <= 0:
-            raise ValueError("at least one criterion needs a weight above zero")
-        return out
+        return validated(checklist, {c.id: own[c.id] * mult[c.category] for c in checklist.criteria}).to_dict()
 
     def describe(self, checklist: Checklist) -> str:
         """One line saying which weights are in effect."""
@@ -71,9 +61,26 @@ class Weights:
         return f"{name}" + (f": {', '.join(parts)}" if parts else ": the checklist's own weights")
 
 
-def _check_number(what: str, value: object) -> None:
+def check_weight(what: str, value: object) -> float:
+    """A weight or multiplier as a float, or ValueError: it must be a finite number >= 0."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
         raise ValueError(f"the {what} must be a number >= 0, not {value!r}")
+    return float(value)
+
+
+def validated(checklist: Checklist, weights: Mapping[str, float] | None = None) -> pd.Series:
+    """The checklist's weights overridden by `weights` (criterion id -> weight), by criterion id: every id
+    known, every weight a number >= 0, and at least one above zero. The one check of a set of weights."""
+    w = checklist.weights()
+    if weights:
+        unknown = sorted(set(weights) - set(w.index))
+        if unknown:
+            raise ValueError(f"unknown criterion id(s) in weights: {', '.join(unknown)}")
+        for cid, value in weights.items():
+            w[cid] = check_weight(f"weight of {cid}", value)
+    if not w.sum() > 0:
+        raise ValueError("at least one criterion needs a weight above zero")
+    return w
 
 
 def shares(weights: Mapping[str, float]) -> pd.Series:
