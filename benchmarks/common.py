@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from fictional import DEFAULT_TODAY, generate, write_csv
 from vetting import load_clinics, score
-from vetting.synthetic import DEFAULT_TODAY, generate, write_csv
 
 TODAY: dt.date = DEFAULT_TODAY
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "1000,10000,100000,1000000").split(",")]

@@ -1,6 +1,6 @@
 """Regenerate the FICTIONAL sample directory ``data/clinics.csv`` and print a summary of it.
 
-Deterministic: 320 clinics, seed 7, reference date 2026-11-01, so the committed file is reproducible::
+Deterministic (fictional.SAMPLE_ROWS clinics, SAMPLE_SEED, DEFAULT_TODAY), so the committed file is reproducible::
 
     python scripts/make_sample.py
 """
@@ -18,11 +18,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from vetting.synthetic import CRITICAL, ROUTES, generate, write_csv  # noqa: E402
+from fictional import DEFAULT_TODAY, SAMPLE_ROWS, SAMPLE_SEED, critical_columns, generate, write_csv  # noqa: E402
+from vetting import load_checklist, load_clinics, score  # noqa: E402
+from vetting.contract import ROUTES  # noqa: E402
 
-ROWS = 320
-SEED = 7
-TODAY = dt.date(2026, 11, 1)
+ROWS, SEED, TODAY = SAMPLE_ROWS, SAMPLE_SEED, DEFAULT_TODAY
 OUT = ROOT / "data" / "clinics.csv"
 
 
@@ -35,13 +35,14 @@ def summarize(frame: pd.DataFrame, today: dt.date = TODAY) -> dict[str, object]:
     n = len(frame)
     routes = frame["routes"].str.split(";")
     offers = {r: routes.map(lambda xs, r=r: r in xs) for r in ROUTES}
-    crit = frame[list(CRITICAL)]
+    crit = frame[list(critical_columns())]
     red = (crit == "no").any(axis=1)
     unverified = (crit == "").any(axis=1) & ~red
     price = _money(frame["price_per_session_usd"])
     iv_price = price[offers["iv"]]
     verified = pd.to_datetime(frame["last_verified"])
     age = (pd.Timestamp(today) - verified).dt.days
+    stale_days = load_checklist().grading.stale_after_days
     tri = [c for c in frame.columns if set(frame[c].unique()) <= {"yes", "no", ""} and c != "rems_certified"]
     unknown_share = (frame[tri] == "").mean()
     intranasal = offers["intranasal"]
@@ -72,7 +73,7 @@ def summarize(frame: pd.DataFrame, today: dt.date = TODAY) -> dict[str, object]:
         "share with a critical criterion unknown (and no red flag)": share(unverified),
         "tri-state unknown share, min-max over columns": (round(float(unknown_share.min()), 3),
                                                           round(float(unknown_share.max()), 3)),
-        "share verified more than 365 days before today": share(age > 365),
+        f"share verified more than {stale_days} days before today": share(age > stale_days),
         "last_verified range": (frame["last_verified"].min(), frame["last_verified"].max()),
         "rating median": float(pd.to_numeric(frame["rating"].replace("", None)).median()),
         "rows without rating": int((frame["rating"] == "").sum()),
@@ -84,14 +85,9 @@ def summarize(frame: pd.DataFrame, today: dt.date = TODAY) -> dict[str, object]:
 
 
 def _grades(frame: pd.DataFrame, today: dt.date) -> dict[str, int] | None:
-    """Grade counts from the project's loader and scorer, when they are available."""
-    try:
-        import tempfile
+    """Grade counts from the project's loader and scorer."""
+    import tempfile
 
-        from vetting.load import load_clinics
-        from vetting.scoring import score
-    except ImportError:
-        return None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "clinics.csv"
         write_csv(frame, path)
@@ -100,7 +96,7 @@ def _grades(frame: pd.DataFrame, today: dt.date) -> dict[str, int] | None:
         print(f"warning: the loader rejects the sample: {result.summary()}", file=sys.stderr)
         return None
     counts = score(result.frame, today=today).summary["grade"].value_counts()
-    return {g: int(counts.get(g, 0)) for g in "ABCDF"}
+    return {g: int(counts.get(g, 0)) for g in load_checklist().grading.letters}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from fictional import DEFAULT_TODAY, generate, write_csv
 from vetting import load_clinics, score
 from vetting.filters import GeoIndex, nearby
 from vetting.geo import Place
 from vetting.search import PatientQuery, search
-from vetting.synthetic import DEFAULT_TODAY, generate, write_csv
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import naive  # noqa: E402

@@ -1,4 +1,4 @@
-"""The fictional-clinic generator (vetting/synthetic.py) and the committed sample data/clinics.csv."""
+"""The fictional-clinic generator (fictional/generator.py) and the committed sample data/clinics.csv."""
 
 from __future__ import annotations
 
@@ -13,16 +13,20 @@ import pytest
 import zipcodes
 from geopy.distance import geodesic
 
-from vetting.synthetic import COLUMNS, CONDITIONS, CRITICAL, generate, write_csv
+from fictional import DEFAULT_TODAY, SAMPLE_ROWS, SAMPLE_SEED, critical_columns, generate, write_csv
+from vetting import load_checklist, load_clinics, score
+from vetting.contract import CONDITIONS, CONTRACT, ROUTES, SPECIALTIES
+from vetting.kinds import TRISTATE
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "clinics.csv"
-TODAY = dt.date(2026, 11, 1)
+TODAY = DEFAULT_TODAY
+CRITICAL = critical_columns()
 
 
 @pytest.fixture(scope="module")
 def sample() -> pd.DataFrame:
-    return generate(320, seed=7, today=TODAY)
+    return generate(SAMPLE_ROWS, seed=SAMPLE_SEED, today=TODAY)
 
 
 def read_csv_text(path: Path) -> pd.DataFrame:
@@ -39,18 +43,13 @@ def test_same_seed_same_frame_and_different_seed_different_frame() -> None:
 
 
 def test_columns_rows_ids(sample: pd.DataFrame) -> None:
-    assert list(sample.columns) == list(COLUMNS)
-    assert len(sample) == 320
+    assert list(sample.columns) == [c.name for c in CONTRACT.columns]
+    assert len(sample) == SAMPLE_ROWS
     assert sample["clinic_id"].is_unique
     assert sample["clinic_id"].str.fullmatch(r"kc-\d{6}").all()
-    assert generate(0, today=TODAY).shape == (0, len(COLUMNS))
+    assert generate(0, today=TODAY).shape == (0, len(CONTRACT.columns))
     small = generate(5, today=TODAY)  # fewer rows than metros
     assert small["clinic_id"].tolist() == [f"kc-00000{i}" for i in range(1, 6)]
-
-
-def test_columns_match_the_contract() -> None:
-    contract = pytest.importorskip("vetting.contract")
-    assert tuple(COLUMNS) == tuple(contract.COLUMN_NAMES)
 
 
 def test_every_cell_is_a_string(sample: pd.DataFrame) -> None:
@@ -129,28 +128,19 @@ def test_red_flag_share(sample: pd.DataFrame) -> None:
     assert critical_unknown.any()
 
 
-NOT_TRISTATE = {
-    "clinic_id", "name", "street_address", "city", "state", "zip", "latitude", "longitude", "phone", "website",
-    "medical_director_specialty", "post_session_observation_min", "rating", "review_count", "year_opened",
-    "price_per_session_usd", "price_series_usd", "consultation_fee_usd", "routes", "conditions",
-    "last_verified", "source",
-}
-
-
 def test_vocabularies(sample: pd.DataFrame) -> None:
-    tristates = [c for c in COLUMNS if c not in NOT_TRISTATE]
-    assert len(tristates) == 28
+    tristates = CONTRACT.columns_of(TRISTATE)
+    assert tristates
     for col in tristates:
         assert set(sample[col]) <= {"yes", "no", ""}, col
         if col != "rems_certified":
             assert 0.0 < (sample[col] == "").mean() <= 0.2, col
     routes = sample["routes"].str.split(";").explode()
-    assert set(routes) <= {"iv", "im", "intranasal", "oral"}
+    assert set(routes) == set(ROUTES)
     n_conditions = sample["conditions"].str.count(";") + 1
     assert n_conditions.between(2, 6).all()
     assert set(sample["conditions"].str.split(";").explode()) <= set(CONDITIONS)
-    assert set(sample["medical_director_specialty"]) <= {
-        "anesthesiology", "psychiatry", "emergency_medicine", "other", "none", ""}
+    assert set(sample["medical_director_specialty"]) == {*SPECIALTIES, ""}
 
 
 def test_esketamine_clinics(sample: pd.DataFrame) -> None:
@@ -177,7 +167,7 @@ def test_dates_never_in_the_future_and_some_stale(sample: pd.DataFrame) -> None:
 
 
 def test_sample_file_is_reproducible() -> None:
-    pdt.assert_frame_equal(read_csv_text(SAMPLE), generate(320, seed=7, today=TODAY))
+    pdt.assert_frame_equal(read_csv_text(SAMPLE), generate(SAMPLE_ROWS, seed=SAMPLE_SEED, today=TODAY))
 
 
 def test_write_csv_round_trip(tmp_path: Path) -> None:
@@ -190,24 +180,24 @@ def test_write_csv_round_trip(tmp_path: Path) -> None:
 def test_cli_writes_a_csv(tmp_path: Path) -> None:
     out = tmp_path / "cli.csv"
     subprocess.run(
-        [sys.executable, "-m", "vetting.synthetic", "--rows", "50", "--seed", "3", "--today", "2026-01-15",
+        [sys.executable, "-m", "fictional", "--rows", "50", "--seed", "3", "--today", "2026-01-15",
          "--out", str(out)],
         check=True, cwd=ROOT, capture_output=True,
     )
     pdt.assert_frame_equal(read_csv_text(out), generate(50, seed=3, today=dt.date(2026, 1, 15)))
 
 
-def test_sample_loads_without_errors() -> None:
-    load = pytest.importorskip("vetting.load")
-    result = load.load_clinics(SAMPLE, today=TODAY)
-    assert result.errors == []
-    assert len(result.frame) == 320
+def test_generated_files_pass_the_contract(tmp_path: Path) -> None:
+    for path, rows in ((SAMPLE, len(read_csv_text(SAMPLE))), (tmp_path / "big.csv", 3000)):
+        if not path.exists():
+            write_csv(generate(rows, seed=5, today=TODAY), path)
+        result = load_clinics(path, today=TODAY)
+        assert result.errors == [], path
+        assert len(result.frame) == rows and result.frame["clinic_id"].is_unique
 
 
-def test_sample_grades_spread_over_a_to_f() -> None:
-    load = pytest.importorskip("vetting.load")
-    scoring = pytest.importorskip("vetting.scoring")
-    frame = load.load_clinics(SAMPLE, today=TODAY, locate=False).frame
-    grades = scoring.score(frame, today=TODAY).summary["grade"].value_counts(normalize=True)
-    for grade in "ABCDF":
+def test_sample_grades_spread_over_every_grade() -> None:
+    frame = load_clinics(SAMPLE, today=TODAY, locate=False).frame
+    grades = score(frame, today=TODAY).summary["grade"].value_counts(normalize=True)
+    for grade in load_checklist().grading.letters:
         assert grades.get(grade, 0.0) >= 0.05, grades.to_dict()
