@@ -9,10 +9,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from vetting import load_checklist, load_clinics
 from vetting.search import SORTS
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).parent / "corpus"
+SAMPLE = load_clinics(REPO / "data" / "clinics.csv").frame.set_index("clinic_id", drop=False)
+CHECKLIST = load_checklist()
+FIRST, SECOND = SAMPLE.index[:2]  # two clinics of the sample, by id
 
 
 def app(monkeypatch=None, data: Path | None = None, page: str | None = None, **params) -> AppTest:
@@ -46,7 +50,7 @@ def test_find_page_defaults_whole_country_ranked_red_flags_hidden():
     assert not at.exception
     assert at.title[0].value == "Find a ketamine therapy clinic"
     area, shown = numbers(at)
-    assert area == 320 and shown < area
+    assert area == len(SAMPLE) and shown < area
     assert "with a red flag" in count_line(at)
     t = table(at)
     assert len(t) == shown and (t["n_red_flags"] == 0).all()
@@ -141,15 +145,15 @@ def test_url_round_trips_the_view():
 
 
 def test_clinic_details_page():
-    at = app(page="pages/clinic.py", clinic="kc-000005", place="80903")
+    at = app(page="pages/clinic.py", clinic=FIRST, place="80903")
     assert not at.exception
-    assert at.title[0].value == "Firefly Ketamine Infusion Health"
+    assert at.title[0].value == SAMPLE.loc[FIRST, "name"]
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Grade"] in "ABCDF" and "/ 100" in metrics["Score"]
+    assert metrics["Grade"] in CHECKLIST.grading.letters and "/ 100" in metrics["Score"]
     assert any(label.startswith("From Colorado Springs") for label in metrics)
     criteria = pd.concat([t.value for t in at.table])
-    assert len(criteria) == 28 and set(criteria["This clinic"]) <= {"✓ met", "✗ not met", "? not verified",
-                                                                      "– not applicable"}
+    assert len(criteria) == len(CHECKLIST.criteria)
+    assert set(criteria["This clinic"]) <= {"✓ met", "✗ not met", "? not verified", "– not applicable"}
     assert criteria["Sources"].str.len().min() > 0
 
 
@@ -176,17 +180,22 @@ def test_clinic_page_without_a_clinic_asks_for_one():
 
 
 def test_compare_page():
-    at = app(page="pages/compare.py", compare=["kc-000005", "kc-000010"])
+    at = app(page="pages/compare.py", compare=[FIRST, SECOND])
     assert not at.exception
     facts = at.dataframe[0].value
-    assert len(facts) == 2
+    assert list(facts["Clinic"]) == [f"1. {SAMPLE.loc[FIRST, 'name']}", f"2. {SAMPLE.loc[SECOND, 'name']}"]
     side = at.dataframe[1].value
-    assert "differs" in side.data.columns if hasattr(side, "data") else True
+    names = list(facts["Clinic"])
+    assert list(side["criterion"]) == [c.label for c in CHECKLIST.criteria]
+    assert (side["differs"] == (side[names[0]] != side[names[1]])).all()
+    assert 0 < side["differs"].sum() < len(side)  # these two clinics agree on some criteria, not all
+    at.toggle(key="only_diff").set_value(True).run()
+    assert len(at.dataframe[1].value) == side["differs"].sum()
     assert at.get("plotly_chart")
 
 
 def test_compare_needs_two():
-    at = app(page="pages/compare.py", compare=["kc-000005"])
+    at = app(page="pages/compare.py", compare=[FIRST])
     assert "at least two" in at.info[0].value
 
 
@@ -194,7 +203,7 @@ def test_methodology_renders_the_checklist_file():
     at = app(page="pages/methodology.py")
     assert not at.exception
     assert at.title[0].value == "How clinics are scored"
-    assert sum(len(t.value) for t in at.table) == 28
+    assert sum(len(t.value) for t in at.table) == len(CHECKLIST.criteria)
     assert "Not medical advice" in at.info[0].value
 
 
