@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import getpass
 import os
 import sys
@@ -114,7 +115,20 @@ def _parser() -> argparse.ArgumentParser:
                                    "line to put under [analysts] in .streamlit/secrets.toml. The password itself "
                                    "is never stored.")
     h.add_argument("name", metavar="NAME", help="the analyst's sign-in name")
+    p.commands = sub.choices  # name -> its parser, for synopsis()
     return p
+
+
+def synopsis() -> str:
+    """The usage line of the program and of each command, as --help prints them (without -h, unwrapped).
+
+    The README's command-line block is this text (tests/test_docs.py; scripts/update_docs.py writes it)."""
+    p = _parser()
+    lines = []
+    for parser in (p, *p.commands.values()):
+        parser.formatter_class = functools.partial(argparse.HelpFormatter, width=10_000)
+        lines.append(parser.format_usage().removeprefix("usage: ").replace(" [-h]", "").strip())
+    return "\n".join(lines)
 
 
 def _date(text: str) -> dt.date:
