@@ -22,7 +22,11 @@ from filelock import FileLock
 LOCK_TIMEOUT_S = 15.0
 
 
-class ConflictError(RuntimeError):
+class StoreError(RuntimeError):
+    """A save or a read of the store could not be done; the message is one plain sentence for a person."""
+
+
+class ConflictError(StoreError):
     """The file changed since it was loaded; `current_hash` and `last_change` say what is there now."""
 
     def __init__(self, expected: str, current: str, last_change: dict | None):
@@ -30,6 +34,21 @@ class ConflictError(RuntimeError):
         super().__init__(f"The clinics file changed since you loaded it{who}. Nothing was saved: reload, "
                          "review the other change, and apply yours again.")
         self.expected_hash, self.current_hash, self.last_change = expected, current, last_change
+
+
+class StoreBusy(StoreError):
+    """Another save held the lock for longer than the store waits."""
+
+
+class StoreWriteError(StoreError):
+    """The disk refused a write (full, read-only, no permission); nothing was changed."""
+
+
+class MissingVersion(StoreError, KeyError):
+    """No kept copy of that version can be read."""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0]) if self.args else "that version is not kept"
 
 
 def content_hash(data: bytes) -> str:
@@ -121,7 +140,7 @@ class Store:
         for entry in self.entries():
             if entry.get("hash_before") == content and entry.get("backup"):
                 return (self.history_dir / entry["backup"]).read_bytes()
-        raise KeyError(f"no kept version with hash {content[:12]}")
+        raise MissingVersion(f"No kept copy of version {content[:12]} can be found.")
 
     def versions(self) -> pd.DataFrame:
         """Every version that can be viewed or restored: its hash, when it was written and by whom."""
