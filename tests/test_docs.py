@@ -11,7 +11,8 @@ import pytest
 
 from vetting.checklist import load_checklist
 from vetting.cli import _parser, synopsis
-from vetting.contract import CONTRACT
+from vetting.contract import CONTRACT, MAX_CELL_CHARS
+from vetting.kinds import MONEY
 from vetting.kinds import KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,8 +47,12 @@ def test_contract_page_states_each_columns_own_rules():
     for column in CONTRACT.columns:
         if column.vocabulary:
             assert re.findall(r"`(\w+)`", rules[column.name]) == list(column.vocabulary), column.name
-        if column.max_length:
+        if column.max_length != MAX_CELL_CHARS:
             assert f"at most {column.max_length} characters" in rules[column.name]
+        if column.maximum is not None:
+            unit = "$" if column.kind is MONEY else ""
+            assert f"at most {unit}{column.maximum:,.0f}" in rules[column.name], column.name
+    assert f"At most {MAX_CELL_CHARS} characters, unless its column says less" in CONTRACT_DOC
     days = load_checklist().grading.stale_after_days
     assert f"`stale_after_days` ({days})" in rules["last_verified"]
 

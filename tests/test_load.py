@@ -10,6 +10,8 @@ from factory import TODAY, csv_bytes, row
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vetting.contract import MAX_PRICE_USD
+from vetting.kinds import quote
 from vetting.load import load_clinics
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -56,7 +58,7 @@ EXPECTED = {
         "row 2, column review_count: 'ten' is not a whole number",
         "row 3, column latitude: is empty but longitude is given (give both or neither)",
         "row 3, column year_opened: 1850 is out of range (1990 to 2026)",
-        "row 4, column clinic_id: 'kc 003' may contain only letters, digits, '-' and '_'",
+        "row 4, column clinic_id: 'kc 003' may contain only letters (A-Z, a-z), digits, '-' and '_'",
         "row 4, column medical_director_specialty: 'surgery' is not one of: anesthesiology, psychiatry, "
         "emergency_medicine, other, none (or empty)",
         "row 4, column conditions: unknown condition 'flu' (allowed: depression, treatment_resistant_depression, "
@@ -171,13 +173,18 @@ def test_tristate_spellings_in_any_case(word, case):
 
 
 @settings(max_examples=25)
-@given(amount=st.integers(min_value=0, max_value=10_000_000), dollar=st.booleans(), commas=st.booleans(),
+@given(amount=st.integers(min_value=0, max_value=10 * MAX_PRICE_USD), dollar=st.booleans(), commas=st.booleans(),
        cents=st.sampled_from(["", ".5", ".00", ".99"]))
 def test_money_spellings(amount, dollar, commas, cents):
     text = (f"{amount:,}" if commas else str(amount)) + cents
     text = ("$" if dollar else "") + text
-    f = load_clinics(csv_bytes([row(price_per_session_usd=text)]), today=TODAY, locate=False).frame
-    assert f.loc[0, "price_per_session_usd"] == pytest.approx(amount + float("0" + cents))
+    result = load_clinics(csv_bytes([row(price_per_session_usd=text)]), today=TODAY, locate=False)
+    if amount + float("0" + cents) <= MAX_PRICE_USD:
+        assert result.frame.loc[0, "price_per_session_usd"] == pytest.approx(amount + float("0" + cents))
+    else:
+        assert [str(e) for e in result.errors] == [
+            f"row 2, column price_per_session_usd: {quote(text)} is more than ${MAX_PRICE_USD:,}, the most this "
+            "column allows"]
 
 
 @settings(max_examples=25)

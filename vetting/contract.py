@@ -47,6 +47,10 @@ def sort_issues(issues: Iterable[Issue], columns: Iterable[str]) -> list[Issue]:
     return sorted(set(issues), key=lambda i: (i.row, order.get(i.column, len(order)), i.message))
 
 
+MAX_CELL_CHARS = 1000  # every cell's bound, unless its column says less
+MAX_PRICE_USD = 100_000
+
+
 @dataclass(frozen=True)
 class Column:
     """One contract column: its name, its kind (vetting.kinds) and its own constraints."""
@@ -55,7 +59,9 @@ class Column:
     kind: ValueKind
     required: bool = False
     vocabulary: tuple[str, ...] = field(default=())
-    max_length: int | None = None
+    max_length: int = MAX_CELL_CHARS
+    maximum: float | None = None  # the largest plausible number, for whole numbers and money
+    multiline: bool = False  # may a value hold a line break (inside quotes)?
     item_word: str = "value"  # a list column's items, in messages: "unknown route 'x'"
 
 
@@ -72,14 +78,14 @@ _TRI = TRISTATE
 COLUMNS: tuple[Column, ...] = (
     Column("clinic_id", ID, required=True, max_length=40),
     Column("name", TEXT, required=True, max_length=200),
-    Column("street_address", TEXT),
-    Column("city", TEXT, required=True),
+    Column("street_address", TEXT, max_length=300, multiline=True),
+    Column("city", TEXT, required=True, max_length=100),
     Column("state", STATE, required=True),
     Column("zip", ZIP, required=True),
     Column("latitude", LATITUDE),
     Column("longitude", LONGITUDE),
-    Column("phone", TEXT),
-    Column("website", URL),
+    Column("phone", TEXT, max_length=40),
+    Column("website", URL, max_length=500),
     Column("physician_supervised", _TRI),
     Column("medical_director_specialty", CHOICE, vocabulary=SPECIALTIES),
     Column("board_certified", _TRI),
@@ -95,7 +101,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("vitals_monitoring", _TRI),
     Column("emergency_protocol", _TRI),
     Column("adverse_event_protocol", _TRI),
-    Column("post_session_observation_min", WHOLE),
+    Column("post_session_observation_min", WHOLE, maximum=24 * 60),
     Column("follow_up_care", _TRI),
     Column("in_clinic_only", _TRI),
     Column("pricing_published", _TRI),
@@ -107,11 +113,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("integration_therapy", _TRI),
     Column("coordinates_with_providers", _TRI),
     Column("rating", RATING),
-    Column("review_count", WHOLE),
+    Column("review_count", WHOLE, maximum=1_000_000),
     Column("year_opened", YEAR),
-    Column("price_per_session_usd", MONEY),
-    Column("price_series_usd", MONEY),
-    Column("consultation_fee_usd", MONEY),
+    Column("price_per_session_usd", MONEY, maximum=MAX_PRICE_USD),
+    Column("price_series_usd", MONEY, maximum=MAX_PRICE_USD),
+    Column("consultation_fee_usd", MONEY, maximum=MAX_PRICE_USD),
     Column("accepts_insurance", _TRI),
     Column("financing_available", _TRI),
     Column("telehealth_consult", _TRI),

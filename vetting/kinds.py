@@ -11,6 +11,7 @@ per distinct value; the regular expressions run in Arrow's RE2 engine, which nev
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -33,6 +34,15 @@ UNKNOWN_SPELLINGS = ("", "unknown")
 _USPS = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
          "NC ND OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY")
 STATES: frozenset[str] = frozenset(_USPS.split(" "))
+#: Characters no cell may hold: C0/C1 controls (tab and line breaks aside) and the bidirectional controls
+#: that reorder text on screen (ranges of code points, inclusive).
+INVISIBLE_RANGES = ((0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x7F, 0x9F), (0x61C, 0x61C), (0x200E, 0x200F),
+                    (0x202A, 0x202E), (0x2066, 0x2069))
+_INVISIBLE_RE2 = "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in INVISIBLE_RANGES) + "]"
+_INVISIBLE_CODES = frozenset(c for a, b in INVISIBLE_RANGES for c in range(a, b + 1))
+#: A web link: an ASCII http(s) scheme and an ASCII host name with a dot (international names as punycode).
+WEB_LINK = r"[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?(?:[/?#]\S*)?"
+_NON_ASCII_HOST = r"[^:/?#\s]*://[^/?#\s]*[^\x{00}-\x{7f}]"
 
 
 # ------------------------------------------------------------------ a column's cells
@@ -63,6 +73,20 @@ class Cells:
         """Where the cell is empty."""
         return _mask(pc.equal(pc.binary_length(self.arrow), 0)) | _mask(pc.is_null(self.arrow))
 
+    @cached_property
+    def not_plain(self) -> np.ndarray:
+        """Where a cell holds anything but printable ASCII (non-ASCII letters, tabs, line breaks, controls)."""
+        return ~_mask(pc.ascii_is_printable(self.arrow))
+
+    def containing_unusual(self, pattern: str) -> np.ndarray:
+        """Where a cell contains `pattern`, a pattern that can only match outside printable ASCII: only those
+        cells are searched (most columns of most files have none, so this costs one quick pass)."""
+        found = np.zeros(len(self.text), dtype=bool)
+        rows = np.flatnonzero(self.not_plain)
+        if len(rows):
+            found[rows] = _mask(pc.match_substring_regex(self.arrow.take(pa.array(rows)), pattern))
+        return found
+
     def matches(self, pattern: str, ignore_case: bool = True) -> np.ndarray:
         """Where the whole text matches `pattern` (RE2: linear time, no backtracking)."""
         return _mask(pc.match_substring_regex(self.arrow, f"^(?:{pattern})$", ignore_case=ignore_case))
@@ -83,10 +107,10 @@ class Cells:
         return table[codes]  # code -1 (no text) picks the trailing `missing`
 
     @cached_property
-    def first_rows(self) -> dict[str, int]:
-        """Each distinct text's first row (its index label)."""
-        firsts = self.text.drop_duplicates(keep="first")
-        return dict(zip(firsts.to_numpy(dtype=object), firsts.index, strict=True))
+    def first_rows(self) -> dict[str, tuple[int, str]]:
+        """Each distinct lower-cased text's first row (its index label) and its spelling there."""
+        firsts = self.text[~self.text.str.lower().duplicated(keep="first")]
+        return {t.lower(): (i, t) for t, i in zip(firsts.to_numpy(dtype=object), firsts.index, strict=True)}
 
 
 def _mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -125,9 +149,27 @@ class ValueKind:
         return f"ValueKind({self.name!r})"
 
 
+def visible(text: str) -> str:
+    """`text` with every invisible character written as its code (<U+202E>), so it cannot act on a screen."""
+    return text.translate(_SHOWN)
+
+
+def strip_invisible(text: str) -> str:
+    """`text` without its invisible characters (for what a terminal or a page shows)."""
+    return text.translate(_DROPPED)
+
+
+_SHOWN = {c: f"<U+{c:04X}>" for c in _INVISIBLE_CODES}
+_DROPPED = dict.fromkeys(_INVISIBLE_CODES)
+
+
+def _is_invisible(c: str) -> bool:
+    return ord(c) in _INVISIBLE_CODES
+
+
 def quote(value: str) -> str:
-    """Quote a cell value for a message, shortened when long."""
-    shown = value if len(value) <= 60 else value[:57] + "..."
+    """Quote a cell value for a message: shortened when long, invisible characters shown as codes."""
+    shown = visible(value if len(value) <= 60 else value[:57] + "...")
     return f'"{shown}"' if "'" in shown else f"'{shown}'"
 
 
@@ -140,17 +182,54 @@ def not_matching(pattern: str, ignore_case: bool = True) -> Callable[[Cells, pd.
     return lambda cells, _values: ~cells.blank & ~cells.matches(pattern, ignore_case)
 
 
-def outside(lo: float, hi: float) -> Callable[[Cells, pd.Series], np.ndarray]:
-    return lambda _cells, values: ((values < lo) | (values > hi)).to_numpy(dtype=bool, na_value=False)
+def containing(pattern: str) -> Callable[[Cells, pd.Series], np.ndarray]:
+    """Cells containing `pattern`: one that only matches characters outside printable ASCII."""
+    return lambda cells, _values: cells.containing_unusual(pattern)
+
+
+def outside(lo: float, hi: float, shape: str | None = None) -> Callable[[Cells, pd.Series], np.ndarray]:
+    """Values below `lo` or above `hi`; with `shape`, also cells of that shape too big to hold a value."""
+    def bad(cells: Cells, values: pd.Series) -> np.ndarray:
+        out = ((values < lo) | (values > hi)).to_numpy(dtype=bool, na_value=False)
+        return out | unheld(cells, values, shape) if shape else out
+
+    return bad
+
+
+def unheld(cells: Cells, values: pd.Series, shape: str) -> np.ndarray:
+    """Cells written as `shape` whose value could not be held (a whole number beyond 2**53, say)."""
+    return values.isna().to_numpy() & ~cells.blank & cells.matches(shape)
 
 
 def negative(_cells: Cells, values: pd.Series) -> np.ndarray:
     return (values < 0).to_numpy(dtype=bool, na_value=False)
 
 
+def above_maximum(column: Column, shape: str, unit: str = "") -> list[Rule]:
+    """The column's plausible maximum. A number too big to hold (a value of `shape` that parsed to
+    nothing) and infinity are above it too."""
+    if column.maximum is None:
+        return []
+    limit = column.maximum
+
+    return [Rule("maximum", outside(-np.inf, limit, shape),
+                 lambda v, _c: f"{quote(v)} is more than {unit}{limit:,.0f}, the most this column allows")]
+
+
+def _invisible_message(value: str, _cells: Cells) -> str:
+    c = next(c for c in value if _is_invisible(c))
+    name = unicodedata.name(c, "a control character")
+    return f"contains an invisible character (U+{ord(c):04X}, {name}) that could hide or reorder text: remove it"
+
+
 def column_rules(column: Column) -> list[Rule]:
-    """The rules every column gets from its own declaration (required, length), before its kind's."""
-    rules = []
+    """The rules every column gets from its own declaration (invisible characters, required, length),
+    before its kind's."""
+    rules = [Rule("visible", containing(_INVISIBLE_RE2), _invisible_message)]
+    if not column.multiline:
+        rules.append(Rule("one_line", containing(r"[\r\n]"),
+                          says("has a line break in it: a quote earlier on this row may open a value that is "
+                               "closed only on a later line (check the quotes)")))
     if column.required:
         rules.append(Rule("required", lambda cells, _v: cells.blank, says("is required but empty")))
     if column.max_length:
@@ -273,11 +352,13 @@ def _id_rules(column: Column, today: dt.date) -> list[Rule]:
     def first_use(v: str, cells: Cells) -> str:
         from .contract import FIRST_DATA_ROW
 
-        return f"duplicate {column.name} {quote(v)} (first used on row {cells.first_rows[v] + FIRST_DATA_ROW})"
+        row, first = cells.first_rows[v.lower()]
+        same = "" if first == v else f", as {quote(first)}: ids that differ only in case are the same id"
+        return f"duplicate {column.name} {quote(v)} (first used on row {row + FIRST_DATA_ROW}{same})"
 
-    return [Rule("id_chars", not_matching(r"[A-Za-z0-9_-]+"),
-                 says("{q} may contain only letters, digits, '-' and '_'")),
-            Rule("unique", lambda cells, _v: ~cells.blank & cells.text.duplicated(keep="first").to_numpy(),
+    return [Rule("id_chars", not_matching(r"[A-Za-z0-9_-]+", ignore_case=False),
+                 says("{q} may contain only letters (A-Z, a-z), digits, '-' and '_'")),
+            Rule("unique", lambda cells, _v: ~cells.blank & cells.text.str.lower().duplicated(keep="first").to_numpy(),
                  first_use)]
 
 
@@ -288,9 +369,15 @@ def _zip_message(value: str, _cells: Cells) -> str:
     return f"{quote(value)} is not a 5-digit ZIP code"
 
 
+def _degrees_message(value: str, _cells: Cells) -> str:
+    comma = value.replace(",", ".", 1) if value.count(",") == 1 and value.replace(",", "").isdigit() else None
+    return f"{quote(value)} is not a number of decimal degrees" + (
+        f" (write decimals with a dot: {comma})" if comma else "")
+
+
 def _degrees(name: str, limit: int) -> ValueKind:
     return ValueKind(name, _decimal, lambda column, today: [
-        Rule("number", not_matching(NUMBER_RE), says("{q} is not a number of decimal degrees")),
+        Rule("number", not_matching(NUMBER_RE), _degrees_message),
         Rule("range", outside(-limit, limit), says(f"{{v}} is out of range (-{limit} to {limit})"))],
         _decimal_text)
 
@@ -315,7 +402,7 @@ def _list_rules(column: Column, today: dt.date) -> list[Rule]:
 
 def _year_rules(column: Column, today: dt.date) -> list[Rule]:
     return [Rule("whole", not_matching(r"\d+"), says("{q} is not a year")),
-            Rule("range", outside(MIN_YEAR_OPENED, today.year),
+            Rule("range", outside(MIN_YEAR_OPENED, today.year, r"\d+"),
                  says(f"{{v}} is out of range ({MIN_YEAR_OPENED} to {today.year})"))]
 
 
@@ -330,14 +417,18 @@ def _date_rules(column: Column, today: dt.date) -> list[Rule]:
 ID = ValueKind("id", _text_values, _id_rules)
 TEXT = ValueKind("text", _text_values)
 STATE = ValueKind("state", lambda cells, column: cells.text.str.upper(), lambda column, today: [
-    Rule("state", lambda cells, _v: ~cells.blank & ~cells.per_distinct(lambda t: t.upper() in STATES, bool, False),
+    Rule("state", lambda cells, _v: ~cells.blank & ~cells.per_distinct(lambda t: t.isascii() and t.upper() in STATES,
+                                                                       bool, False),
          says("{q} is not a USPS state code (a state, DC or PR, e.g. CO)"))])
 ZIP = ValueKind("zip", lambda cells, column: cells.text.str.slice(0, 5), lambda column, today: [
     Rule("zip", not_matching(r"\d{5}(?:-\d{4})?"), _zip_message)])
 LATITUDE = _degrees("latitude", 90)
 LONGITUDE = _degrees("longitude", 180)
 URL = ValueKind("url", _text_values, lambda column, today: [
-    Rule("url", not_matching(r"https?://[^\s/?#]+\.[^\s/?#]+[^\s]*"),
+    Rule("url_host", containing(_NON_ASCII_HOST),
+         says("{q} has letters outside plain ASCII in its scheme or host name: write an international name "
+              "as punycode (xn--...), as a browser's address bar shows it")),
+    Rule("url", not_matching(WEB_LINK, ignore_case=False),
          says("{q} is not a web link: it must start with http:// or https://"))])
 TRISTATE = ValueKind("tristate", _tristate, lambda column, today: [
     Rule("tristate", lambda cells, _v: tristate_codes(cells) == INVALID,
@@ -346,14 +437,15 @@ TRISTATE = ValueKind("tristate", _tristate, lambda column, today: [
 CHOICE = ValueKind("choice", _choice, _choice_rules, few_values=True)
 WHOLE = ValueKind("whole", _whole, lambda column, today: [
     Rule("whole", not_matching(r"-?\d+"), says("{q} is not a whole number")),
-    Rule("not_negative", negative, says("{v} is negative"))])
+    Rule("not_negative", negative, says("{v} is negative")), *above_maximum(column, r"-?\d+")])
 RATING = ValueKind("rating", _decimal, lambda column, today: [
     Rule("number", not_matching(NUMBER_RE), says("{q} is not a number")),
     Rule("range", outside(1.0, 5.0), says("{v} is out of range (1.0 to 5.0)"))], _decimal_text)
 YEAR = ValueKind("year", _whole, _year_rules)
 MONEY = ValueKind("money", _money, lambda column, today: [
     Rule("money", not_matching(MONEY_RE), says("{q} is not an amount of US dollars")),
-    Rule("not_negative", negative, says("{v} is negative"))], _decimal_text)
+    Rule("not_negative", negative, says("{v} is negative")), *above_maximum(column, MONEY_RE, "$")],
+    _decimal_text)
 LIST = ValueKind("list", _list, _list_rules)
 DATE = ValueKind("date", _date, _date_rules, _iso_date)
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .contract import CONTRACT, FIRST_DATA_ROW, Contract, Issue, sort_issues
 from .readers import name_columns, read_arrow, read_text_frame
-from .textfile import HEAD, Source, UnreadableFile, decode, read_bytes, sniff
+from .textfile import HEAD, Source, UnreadableFile, decode, read_bytes, regular_file, sniff
 from .validate import validate
 
 __all__ = ["LoadResult", "UnreadableFile", "decode", "load_clinics", "read_clinics", "read_raw", "text_table"]
@@ -59,11 +59,16 @@ def read_raw(source: Source, contract: Contract = CONTRACT) -> tuple[pd.DataFram
     """A file (path or bytes) as stripped strings indexed so that row = index + 2, with header problems as
     issues and notes about extra or absent columns: Arrow's fast reader, or the careful one when needed.
 
-    A file on disk is streamed (its bytes are read whole only when the careful reader is needed)."""
-    if isinstance(source, str | Path) and Path(source).is_file():
+    A file on disk is streamed (its bytes are read whole only when the careful reader is needed); only a
+    regular file of at most MAX_FILE_BYTES is read."""
+    if isinstance(source, str | Path):
         path = Path(source)
-        with path.open("rb") as f:
-            head = f.read(HEAD + 1)
+        regular_file(path)
+        try:
+            with path.open("rb") as f:
+                head = f.read(HEAD + 1)
+        except OSError as err:
+            raise UnreadableFile(f"{path} cannot be read: {err.strerror}.") from None
         sniff(head if len(head) <= HEAD else head + b"x")  # a longer file is not empty
         fast = read_arrow(path, head, contract)
         if fast is None:

@@ -20,33 +20,67 @@ import pandas as pd
 from .contract import CONTRACT, FIRST_DATA_ROW, HEADER_ROW, Contract, Issue
 from .textfile import HEAD, STREAM_OVER, UnreadableFile
 
+_QUOTE_PROBLEMS = {
+    "unexpected end of data": 'a quote (") opens a value that is never closed: the rest of the file was read as '
+                              "that one value (close the quote, or double a quote inside a value: \"\")",
+    "',' expected after '\"'": 'has a quote (") in the middle of a value: quote the whole value and double any '
+                               'quote inside it ("")',
+}
 
-def read_careful(text: str) -> tuple[list[str], pd.DataFrame, list[Issue]]:
-    """The csv module's reader: every record with the header's number of values becomes a row; a ragged
-    one is an issue naming its row; wholly empty records are skipped but keep their row numbers."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+
+def read_careful(text: str, contract: Contract = CONTRACT) -> tuple[list[str], pd.DataFrame, list[Issue]]:
+    """The csv module's reader (strict about quotes): every record with the header's number of values becomes
+    a row; a ragged or badly quoted one is an issue naming its row; wholly empty records are skipped but
+    keep their row numbers."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[list[str]] = []
     rows: list[int] = []
     issues: list[Issue] = []
     try:
         header = next(reader, [])
-        width = len(header)
-        for row, record in enumerate(reader, start=FIRST_DATA_ROW):
-            if not any(cell.strip() for cell in record):
-                continue  # an empty line or a row of bare commas is not a clinic
-            if len(record) != width:
-                issues.append(Issue(row, "(whole row)", f"has {len(record)} values but the header has {width} columns"))
-                continue
-            records.append(record)
-            rows.append(row)
     except csv.Error as err:
-        raise UnreadableFile(f"The file is not a readable CSV: {str(err).strip().rstrip('.')}.") from None
+        raise UnreadableFile(f"The header row is not readable CSV: {str(err).strip().rstrip('.')}.") from None
+    refuse_other_delimiters(header, contract)
+    width = len(header)
+    row, last_line = HEADER_ROW, reader.line_num
+    while True:
+        row += 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            issues.append(Issue(row, "(whole row)", _QUOTE_PROBLEMS.get(str(err), f"is not readable CSV: {err}")))
+            last_line = reader.line_num
+            continue
+        lines, last_line = reader.line_num - last_line, reader.line_num
+        if not any(cell.strip() for cell in record):
+            continue  # an empty line or a row of bare commas is not a clinic
+        if len(record) != width:
+            issues.append(Issue(row, "(whole row)", f"has {len(record)} values but the header has {width} columns"
+                                + (f": a quoted value in it runs over {lines} lines (check its quotes)"
+                                   if lines > 1 else "")))
+            continue
+        records.append(record)
+        rows.append(row)
     index = pd.Index(np.asarray(rows, dtype=np.int64) - FIRST_DATA_ROW)
     raw = pd.DataFrame(records, index=index, columns=range(len(header)), dtype="str") if records else \
         pd.DataFrame({i: pd.Series([], dtype="str") for i in range(len(header))}, index=index)
     for i in raw.columns:
         raw[i] = raw[i].str.strip()
     return header, raw, issues
+
+
+def refuse_other_delimiters(header: list[str], contract: Contract = CONTRACT) -> None:
+    """A header that is one value holding the contract's names between ';' or tabs: say so in one sentence
+    (Excel saves 'CSV' with semicolons where the comma is the decimal mark)."""
+    if len(header) != 1:
+        return
+    for mark, words in ((";", "semicolons (;)"), ("\t", "tabs")):
+        names = {name.strip() for name in header[0].split(mark)}
+        if len(names) > 1 and names & set(contract.names):
+            raise UnreadableFile(f"The file separates its values with {words}, not commas: save it from your "
+                                 "spreadsheet as 'CSV UTF-8 (Comma delimited)' and upload that.")
 
 
 def read_arrow(data: bytes | Path, head: bytes, contract: Contract = CONTRACT
@@ -66,6 +100,7 @@ def read_arrow(data: bytes | Path, head: bytes, contract: Contract = CONTRACT
         return None  # the careful reader says what is wrong
     if not header:
         return None
+    refuse_other_delimiters(header, contract)
     ragged: list[object] = []
 
     def refuse(row: object) -> str:
@@ -111,7 +146,11 @@ def read_arrow(data: bytes | Path, head: bytes, contract: Contract = CONTRACT
                 list(pool.map(tidy_in_place, range(len(columns))))
     except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError):
         return None
-    if ragged:
+    multiline = [i for i, name in enumerate(header) if (c := contract.by_name.get(name.strip())) and c.multiline]
+    if ragged or any(_has_line_break(columns[i]) for i in multiline):
+        # Arrow reads a quoted line break leniently (a stray quote can join lines into one value, its quotes
+        # dropped). In a one-line column the rules refuse the line break; in a column that may hold one,
+        # the careful reader reads the file strictly and names the row of a quote that does not close.
         return None
 
     def blank(col: pa.ChunkedArray) -> np.ndarray:
@@ -138,6 +177,12 @@ def read_arrow(data: bytes | Path, head: bytes, contract: Contract = CONTRACT
     pa.default_memory_pool().release_unused()  # the untrimmed text
     raw.index = pd.RangeIndex(len(filled))[index] if len(index) < len(filled) else pd.RangeIndex(len(filled))
     return header, raw
+
+
+def _has_line_break(col) -> bool:
+    import pyarrow.compute as pc
+
+    return bool(pc.any(pc.match_substring_regex(col, r"[\r\n]")).as_py())
 
 
 def name_columns(header: list[str], raw: pd.DataFrame, contract: Contract = CONTRACT
@@ -184,6 +229,6 @@ def name_columns(header: list[str], raw: pd.DataFrame, contract: Contract = CONT
 
 def read_text_frame(text: str, contract: Contract = CONTRACT) -> tuple[pd.DataFrame, list[Issue], list[str]]:
     """Parse CSV text into stripped strings indexed so that row = index + 2; header problems as issues."""
-    header, raw, issues = read_careful(text)
+    header, raw, issues = read_careful(text, contract)
     raw, header_issues, notes = name_columns(header, raw, contract)
     return raw, issues + header_issues, notes
