@@ -5,10 +5,12 @@ from pathlib import Path
 import streamlit as st
 
 from ui.data import directory
+from ui.guard import bound_query_params, guarded
 from ui.notices import sidebar_notices
 
 ICON = Path(__file__).parent / "static" / "favicon.png"  # a local file: a material icon would load from Google
 st.set_page_config(page_title="Ketamine clinic directory", page_icon=str(ICON), layout="wide")
+bound_query_params()
 page = st.navigation({
     "Patients": [
         st.Page("pages/find.py", title="Find clinics", icon=":material/search:", default=True),
@@ -27,5 +29,5 @@ page = st.navigation({
         st.Page("pages/history.py", title="History", icon=":material/history:"),
     ],
 })
-sidebar_notices(directory().is_sample)
-page.run()
+guarded(lambda: sidebar_notices(directory().is_sample))
+guarded(page.run)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui.boot import through_dashboard
 from ui.data import checklist, find_place, online_geocoding_enabled, usable_directory
-from ui.text import plain, safe_url
+from ui.text import heading, line, safe_url, text
 from vetting.contract import ROUTE_LABELS
 from vetting.geo import distance_km
 from vetting.report import STATE_ICONS, cost_table, criteria_report, questions_to_ask, red_flag_sentences
@@ -33,8 +33,8 @@ if clinic_id is None:
 
 c = data.clinics.loc[clinic_id]
 states = data.states.loc[clinic_id]
-st.title(plain(c["name"]), anchor=False)
-st.caption(f"{plain(c['city'])}, {plain(c['state'])} · clinic id {plain(clinic_id)}")
+heading(c["name"])
+line(f"{c['city']}, {c['state']} · clinic id {clinic_id}", small=True)
 
 flags = red_flag_sentences(states, rules)
 if flags:
@@ -56,15 +56,16 @@ near = st.query_params.get("place")
 place = find_place(near, online_geocoding_enabled()) if near else None
 if place is not None and pd.notna(c["latitude"]):
     km = float(distance_km(c["latitude"], c["longitude"], place.latitude, place.longitude))
-    m4.metric(f"From {place.label}", f"{km:.0f} km")
+    m4.metric("Distance", f"{km:.0f} km")
+    line(f"from {place.label}", where=m4, small=True)
 else:
     m4.metric("Last verified", f"{verified:%Y-%m-%d}")
 
 about, cost = st.columns(2)
 with about:
     st.subheader("Contact", anchor=False)
-    address = ", ".join(plain(v) for v in (c["street_address"], c["city"], c["state"], c["zip"]) if pd.notna(v))
-    st.markdown(f"{address}  \nPhone: {plain(c['phone']) if pd.notna(c['phone']) else 'not listed'}")
+    text(", ".join(str(v) for v in (c["street_address"], c["city"], c["state"], c["zip"]) if pd.notna(v)))
+    text(f"Phone: {c['phone'] if pd.notna(c['phone']) else 'not listed'}")
     if c["location_source"] == "ZIP centroid":
         st.caption("Map position is the centre of the ZIP code: the record has no coordinates.")
     url = safe_url(c["website"])
@@ -106,7 +107,7 @@ if questions:
     st.subheader("Questions to ask this clinic", anchor=False)
     st.markdown("\n".join(f"{i}. {q}" for i, q in enumerate(questions, 1)))
 
-source = plain(c["source"]) if pd.notna(c["source"]) else "not given"
-st.caption(f"Last verified {verified:%Y-%m-%d}. Source: {source}.")
+line(f"Last verified {verified:%Y-%m-%d}. Source: {c['source'] if pd.notna(c['source']) else 'not given'}.",
+     small=True)
 if st.button("Compare with other clinics", icon=":material/compare_arrows:"):
     st.switch_page("pages/compare.py", query_params={"compare": [clinic_id], **({"place": near} if near else {})})

@@ -41,7 +41,7 @@ edit_tab, geo_tab = st.tabs(["Edit rows", "Fill coordinates"])
 with edit_tab:
     # Edits start from the version on disk now; that version is what a save must still find.
     st.session_state.setdefault("edit_base", current_hash)
-    query = st.text_input("Show rows whose id, name or city contains", key="edit_filter",
+    query = st.text_input("Show rows whose id, name or city contains", key="edit_filter", max_chars=100,
                           placeholder="e.g. kc-000012 or Denver")
     shown = cells
     if query:

@@ -8,8 +8,10 @@ from ui.boot import through_dashboard
 from ui.choices import PRICES, condition_label, price_label
 from ui.data import checklist, find_place, online_geocoding_enabled, usable_directory
 from ui.tables import results_table
+from ui.text import Bold, line
 from vetting.contract import CONDITIONS, ROUTE_LABELS, ROUTES
 from vetting.export import shortlist, shortlist_page, to_csv
+from vetting.geo import MAX_PLACE_CHARS
 from vetting.maps import CLINIC_ID, OFFLINE_TOPOJSON_CONFIG, clinic_map
 from vetting.search import SORTS, PatientQuery, describe, search
 
@@ -30,7 +32,8 @@ online = online_geocoding_enabled()
 controls, results = st.columns([1, 2.6], gap="large")
 with controls:
     near = st.text_input(
-        "Where", key="near", bind=URL, placeholder="ZIP or City, ST" + (" or address" if online else ""),
+        "Where", key="near", bind=URL, max_chars=MAX_PLACE_CHARS,
+        placeholder="ZIP or City, ST" + (" or address" if online else ""),
         help="A 5-digit ZIP (80903), a city and state (Colorado Springs, CO) or coordinates (38.83,-104.82)."
              + (" Addresses are looked up online (OpenStreetMap)." if online else " Looked up on this server; "
                 "your location is not sent anywhere."),
@@ -65,7 +68,7 @@ with controls:
 
 place = find_place(near, online) if near else None
 if near and place is None:
-    results.warning(f"We could not find “{near}”. Try a 5-digit ZIP or “City, ST”"
+    results.warning("We could not find that place. Try a 5-digit ZIP or “City, ST”"
                     + ("." if online else " (street addresses need online lookup, which is off)."))
 query = PatientQuery(
     origin=place, radius_km=float(radius) if place else None,
@@ -78,7 +81,7 @@ query = PatientQuery(
 found = search(data.clinics, query, dt.date.today(), limit=SHOWN, index=data.geo)
 
 with results:
-    st.markdown(f"**{describe(found, place, radius if place else None)}**")
+    line(Bold(describe(found, place, radius if place else None)))
     if place is None and sort == "distance":
         st.caption("Enter a location to sort by distance; sorted by score meanwhile.")
     chart = st.plotly_chart(

@@ -7,8 +7,10 @@ import streamlit as st
 from ui.boot import through_dashboard
 from ui.choices import PRICES, condition_label, price_label
 from ui.data import checklist, find_place, online_geocoding_enabled, rescored, usable_directory
+from ui.text import Bold, line, text
 from vetting.contract import CONDITIONS, ROUTE_LABELS, ROUTES
 from vetting.export import referral_sheet, to_csv
+from vetting.geo import MAX_PLACE_CHARS
 from vetting.report import referral_list
 from vetting.search import PatientQuery, describe, search
 from vetting.weights import Weights, parse_weights, shares, to_toml
@@ -46,7 +48,8 @@ with controls:
                                    "still counts as met. Off: it excludes the clinic.")
     hide_red = st.toggle("Exclude clinics with a red flag", value=True, key="hide_red", bind=URL)
     st.subheader("The patient", anchor=False)
-    near = st.text_input("Patient's location", key="near", bind=URL, placeholder="ZIP or City, ST").strip()
+    near = st.text_input("Patient's location", key="near", bind=URL, max_chars=MAX_PLACE_CHARS,
+                         placeholder="ZIP or City, ST").strip()
     radius = st.select_slider("Maximum distance (km)", RADII, value=120, key="radius", bind=URL,
                               disabled=not near)
     conditions = st.multiselect("Conditions", CONDITIONS, key="condition", bind=URL,
@@ -75,12 +78,14 @@ with controls:
             st.session_state["weights_file_seen"] = upload.file_id
             st.rerun()
         except ValueError as err:
-            st.error(str(err))
+            st.error("This weights file cannot be used:")
+            text(err)
 
 try:
     effective = weights.resolve(rules)
 except ValueError as err:
-    results.error(f"These weights cannot be used: {err}")
+    results.error("These weights cannot be used:")
+    text(err, where=results)
     st.stop()
 clinics = rescored(effective) if weights != Weights(preset) or preset != "balanced" else data.clinics
 place = find_place(near, online_geocoding_enabled()) if near else None
@@ -100,8 +105,8 @@ with results:
         share = shares(effective).groupby(lambda cid: rules[cid].category).sum()
         st.bar_chart(share.rename(index=rules.categories) * 100, horizontal=True, y_label="% of the score")
     if near and place is None:
-        st.warning(f"We could not find “{near}”. Try a 5-digit ZIP or “City, ST”.")
-    st.markdown(f"**{describe(found, place, radius if place else None)}**")
+        st.warning("We could not find that place. Try a 5-digit ZIP or “City, ST”.")
+    line(Bold(describe(found, place, radius if place else None)))
     top_n = st.columns([1, 3])[0].number_input("How many to list", 1, 50, 10, key="top", bind=URL)
     rows = referral_list(found.clinics.head(int(top_n)), data.states, must, rules)
     st.dataframe(rows, hide_index=True, width="stretch", placeholder="—", column_order=[

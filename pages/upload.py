@@ -5,10 +5,11 @@ import streamlit as st
 from ui.auth import sign_in
 from ui.boot import through_dashboard
 from ui.saving import review_and_save, store
+from vetting.textfile import size_words
 
 through_dashboard()
 
-MAX_UPLOAD_MB = 10
+MAX_UPLOAD_MB = st.get_option("server.maxUploadSize")  # .streamlit/config.toml
 
 st.title("Upload clinics data")
 st.caption("Replace the whole clinics file with a new version. It is checked against the data contract; "
@@ -32,8 +33,7 @@ upload = st.file_uploader(f"Clinics CSV (UTF-8, at most {MAX_UPLOAD_MB} MB)", ty
 if upload is None:
     st.stop()
 if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-    st.error(f"{upload.name} is {upload.size / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_MB} MB. "
-             "Nothing was read or saved.")
+    st.error(f"The file is {size_words(upload.size)}; the limit is {MAX_UPLOAD_MB} MB. Nothing was read or saved.")
     st.stop()
 # The version the analyst is changing: fixed when this upload was first seen, so a save by someone else
 # in between is caught.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -31,14 +32,15 @@ def app(monkeypatch=None, data: Path | None = None, page: str | None = None, **p
 
 
 def count_line(at: AppTest) -> str:
-    return next(m.value for m in at.markdown
-                if " clinic" in m.value and ("within" in m.value or "directory" in m.value))
+    """The bold 'N clinics within ...; M shown.' line, as its text."""
+    return next(html.unescape(re.sub(r"<[^>]+>", "", h.value)) for h in at.html
+                if " clinic" in h.value and ("within" in h.value or "directory" in h.value))
 
 
 def numbers(at: AppTest) -> tuple[int, int]:
     """(clinics in the area, clinics shown) from the count line."""
     text = count_line(at)
-    return int(re.match(r"\*\*(\d+) clinic", text).group(1)), int(re.search(r"(\d+) shown", text).group(1))
+    return int(re.match(r"(\d+) clinic", text).group(1)), int(re.search(r"(\d+) shown", text).group(1))
 
 
 def table(at: AppTest):
@@ -128,7 +130,7 @@ def test_minimum_grade_and_stale_filters():
     base = len(table(at))
     at.toggle(key="hide_stale").set_value(True).run()
     assert len(table(at)) < base
-    assert "not verified in the last 12 months" in count_line(at)
+    assert f"not verified in the last {CHECKLIST.grading.stale_period}" in count_line(at)
 
 
 def test_url_round_trips_the_view():
@@ -147,10 +149,11 @@ def test_url_round_trips_the_view():
 def test_clinic_details_page():
     at = app(page="pages/clinic.py", clinic=FIRST, place="80903")
     assert not at.exception
-    assert at.title[0].value == SAMPLE.loc[FIRST, "name"]
+    assert f"<h1>{html.escape(SAMPLE.loc[FIRST, 'name'])}</h1>" in [h.value for h in at.html]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Grade"] in CHECKLIST.grading.letters and "/ 100" in metrics["Score"]
-    assert any(label.startswith("From Colorado Springs") for label in metrics)
+    assert metrics["Distance"].endswith(" km")
+    assert any("from Colorado Springs, CO 80903" in h.value for h in at.html)
     criteria = pd.concat([t.value for t in at.table])
     assert len(criteria) == len(CHECKLIST.criteria)
     assert set(criteria["This clinic"]) <= {"✓ met", "✗ not met", "? not verified", "– not applicable"}
@@ -288,3 +291,39 @@ def test_stale_after_days_is_read_from_the_checklist_by_every_screen(monkeypatch
     recent_but_stale = frame.loc[(age > days) & (age <= bundled), "clinic_id"].iloc[0]
     clinic = app(page="pages/clinic.py", clinic=recent_but_stale)
     assert any(f"more than {words} ago" in w.value for w in clinic.warning)
+
+
+def test_a_page_error_shows_one_sentence_with_an_id_and_logs_the_traceback(monkeypatch, capfd):
+    import vetting.search
+
+    def broken(*args, **kwargs):
+        raise RuntimeError(f"internal detail {REPO}/secret")
+
+    monkeypatch.setattr(vetting.search, "search", broken)
+    at = app()
+    assert not at.exception  # no traceback element
+    shown = " ".join(e.value for e in at.error)
+    error_id = re.search(r"error id: ([0-9a-f]{10})", shown).group(1)
+    everything = " ".join(str(getattr(e, "value", "")) for e in at.main)
+    assert "internal detail" not in everything and str(REPO) not in everything
+    log = capfd.readouterr().err
+    assert f"page error {error_id}" in log and "RuntimeError: internal detail" in log
+
+
+@pytest.mark.parametrize("near", ["a" * 30_000, "[Verify](https://evil.example/phish)" * 8, "Denver\u202e, CO"])
+def test_an_overlong_or_invisible_place_in_the_url_is_no_place(near):
+    from vetting.geo import MAX_PLACE_CHARS
+
+    at = app(near=near)
+    assert not at.exception and not at.error
+    assert len(at.text_input(key="near").value) <= MAX_PLACE_CHARS  # the box holds no more
+    assert "could not find that place" in at.warning[0].value
+    assert "in the directory" in count_line(at)
+    assert "evil.example" not in " ".join(str(getattr(e, "value", "")) for e in at.main if e.type != "text_input")
+
+
+def test_url_parameters_that_pages_read_directly_are_bounded():
+    at = app(page="pages/clinic.py", clinic="x" * 5000, place="Denver, CO" + " " * 5000)
+    assert not at.exception and "Choose a clinic" in at.info[0].value
+    at = app(page="pages/compare.py", compare=[FIRST, SECOND, "\u202e" + FIRST])
+    assert not at.exception and len(at.dataframe[0].value) == 2

@@ -12,8 +12,7 @@ import pytest
 from vetting.checklist import load_checklist
 from vetting.cli import _parser, synopsis
 from vetting.contract import CONTRACT, MAX_CELL_CHARS
-from vetting.kinds import MONEY
-from vetting.kinds import KINDS
+from vetting.kinds import KINDS, MONEY
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT_DOC = (ROOT / "docs" / "DATA_CONTRACT.md").read_text(encoding="utf-8")

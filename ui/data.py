@@ -118,6 +118,6 @@ def usable_directory() -> Directory:
 
     data = directory()
     if data.errors:
-        data_errors(data.errors, data.path)
+        data_errors(data.errors)
         st.stop()
     return data

@@ -24,8 +24,10 @@ def sidebar_notices(is_sample: bool) -> None:
             st.caption(SAMPLE_NOTICE)
 
 
-def data_errors(errors: tuple[str, ...], path: str) -> None:
-    """Say plainly that the data file cannot be used, listing its problems as text (never HTML)."""
-    st.error(f"The clinics file {path} has problems, so no clinics can be shown.")
+def data_errors(errors: tuple[str, ...]) -> None:
+    """Say plainly that the data file cannot be used, listing its problems as text (never HTML, and never
+    the server's path to the file)."""
+    st.error("The clinics file has problems, so no clinics can be shown. An analyst can fix them on the "
+             "Upload data page.")
     st.code("\n".join(errors[:200]) + (f"\n… and {len(errors) - 200} more" if len(errors) > 200 else ""),
             language=None)

@@ -26,13 +26,15 @@ from filelock import FileLock
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
+from .kinds import strip_invisible
+
 WGS84_A_KM = 6378.137
 WGS84_F = 1 / 298.257223563
 FAR_FROM_ZIP_KM = 50.0
 
-_ZIP = re.compile(r"^\s*(\d{5})(?:-\d{4})?\s*$")
-_LATLON = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*,\s*([+-]?\d+(?:\.\d+)?)\s*$")
-_CITY_STATE = re.compile(r"^\s*([^,]*[^\s,][^,]*?)\s*,\s*([A-Za-z]{2})\s*$")
+MAX_PLACE_CHARS = 200  # a place query longer than this is not a place (the search box allows no more)
+_ZIP = re.compile(r"(\d{5})(?:-\d{4})?", re.ASCII)
+_DEGREES = re.compile(r"[+-]?\d{1,3}(?:\.\d{1,12})?", re.ASCII)
 
 
 
@@ -77,12 +79,25 @@ def city_table() -> pd.DataFrame:
 
 
 def parse_latlon(query: str) -> tuple[float, float] | None:
-    """'39.7, -104.9' -> (39.7, -104.9); None unless both numbers are in range."""
-    m = _LATLON.match(query)
-    if not m:
+    """'39.7, -104.9' -> (39.7, -104.9); None unless both numbers are in range.
+
+    Split at the comma, then each side is matched whole by a bounded pattern: linear in the query."""
+    first, comma, second = query.partition(",")
+    first, second = first.strip(), second.strip()
+    if not comma or not _DEGREES.fullmatch(first) or not _DEGREES.fullmatch(second):
         return None
-    lat, lon = float(m.group(1)), float(m.group(2))
+    lat, lon = float(first), float(second)
     return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
+def parse_city_state(query: str) -> tuple[str, str] | None:
+    """'Colorado Springs, CO' -> ('COLORADO SPRINGS', 'CO'): the text after the last comma must be two ASCII
+    letters; split with str.rpartition, so no pattern can backtrack over a long query."""
+    city, comma, state = query.rpartition(",")
+    city, state = " ".join(city.split()), state.strip()
+    if not comma or not city or "," in city or len(state) != 2 or not (state.isascii() and state.isalpha()):
+        return None
+    return city.upper(), state.upper()
 
 
 class OfflineGazetteer(Geocoder):
@@ -99,10 +114,13 @@ class OfflineGazetteer(Geocoder):
         return found if exactly_one else [found]
 
     def _lookup(self, query: str) -> Location | None:
+        query = query.strip()
+        if len(query) > MAX_PLACE_CHARS:
+            return None
         point = parse_latlon(query)
         if point is not None:
             return Location(f"{point[0]:.5f}, {point[1]:.5f}", point, {"kind": "coordinates"})
-        m = _ZIP.match(query)
+        m = _ZIP.fullmatch(query)
         if m:
             table = zip_table()
             z = m.group(1)
@@ -111,9 +129,8 @@ class OfflineGazetteer(Geocoder):
             r = table.loc[z]
             return Location(f"{r['city']}, {r['state']} {z}", (float(r["lat"]), float(r["lon"])),
                             {"kind": "zip", "zip": z, "city": r["city"], "state": r["state"]})
-        m = _CITY_STATE.match(query)
-        if m:
-            key = (m.group(1).upper(), m.group(2).upper())
+        key = parse_city_state(query)
+        if key is not None:
             cities = city_table()
             if key not in cities.index:
                 return None
@@ -258,11 +275,15 @@ class OnlineGeocoder:
 
 
 def locate(query: str, online: Callable[[str], Place | None] | None = None) -> Place | None:
-    """Resolve a user's place: the offline gazetteer first, then `online` if given."""
+    """Resolve a user's place: the offline gazetteer first, then `online` if given. A query longer than
+    MAX_PLACE_CHARS, or holding invisible characters, is no place."""
+    query = query.strip()
+    if len(query) > MAX_PLACE_CHARS or strip_invisible(query) != query:
+        return None
     loc = OfflineGazetteer().geocode(query)
     if loc is not None:
         return Place(loc.latitude, loc.longitude, loc.address)
-    return online(query) if online is not None and query.strip() else None
+    return online(query) if online is not None and query else None
 
 
 def circle(lat: float, lon: float, radius_km: float, points: int = 73) -> tuple[list[float], list[float]]:

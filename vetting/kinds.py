@@ -113,6 +113,19 @@ class Cells:
         return {t.lower(): (i, t) for t, i in zip(firsts.to_numpy(dtype=object), firsts.index, strict=True)}
 
 
+def web_link(value: object) -> str | None:
+    """`value` if it is a web link the contract accepts (an ASCII http(s) scheme and host), else None: the
+    same RE2 pattern as the url kind's rule, so a page links exactly what validation lets through."""
+    if not isinstance(value, str) or not value or len(value) > 2000:
+        return None
+    found = pc.match_substring_regex(pa.array([value]), f"^(?:{WEB_LINK})$")[0].as_py()
+    return value if found and not _is_invisible_any(value) else None
+
+
+def _is_invisible_any(text: str) -> bool:
+    return any(ord(c) in _INVISIBLE_CODES for c in text)
+
+
 def _mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """An Arrow boolean result as a numpy bool array (null -> False)."""
     return pc.fill_null(values, False).to_numpy(zero_copy_only=False)
