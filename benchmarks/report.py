@@ -32,7 +32,9 @@ def seconds(value: float) -> str:
         return f"{value:,.2f} s"
     if value >= 1e-3:
         return f"{value * 1e3:,.1f} ms"
-    return f"{value * 1e6:,.0f} µs"
+    if value >= 1e-6:
+        return f"{value * 1e6:,.0f} µs"
+    return f"{value * 1e9:,.0f} ns"
 
 
 def ratio_text(ratio: float) -> str:
@@ -48,25 +50,28 @@ def size(n: int) -> str:
     return f"{n // 1_000_000}M" if n >= 1_000_000 and n % 1_000_000 == 0 else f"{n // 1000}k" if n >= 1000 else str(n)
 
 
-def collect(results: dict) -> tuple[dict, dict, dict]:
-    """(library medians by op/n/impl, peak memory by n, app medians by measure/data)."""
+def collect(results: dict) -> tuple[dict, dict, dict, dict]:
+    """(library medians by op/n/impl, peak memory by n, app medians by measure/data, place lookups by query)."""
     lib: dict = defaultdict(dict)
     memory: dict = {}
     app: dict = defaultdict(dict)
+    places: dict = {}
     for b in results["benchmarks"]:
         info, median = b.get("extra_info", {}), b["stats"]["median"]
         name = b["name"].split("[")[0].removeprefix("test_")
-        if "peak_rss_mb" in info:
+        if "query" in info:
+            places[info["query"]] = (info["chars"], median)
+        elif "peak_rss_mb" in info:
             memory[info["n"]] = info["peak_rss_mb"]
         elif "data" in info:
             app[name][info["data"]] = median
         elif "n" in info:
             lib[(name, info["n"])][info["impl"]] = median
-    return lib, memory, app
+    return lib, memory, app, places
 
 
 def tables(results: dict, sessions: list[dict] | None = None) -> str:
-    lib, memory, app = collect(results)
+    lib, memory, app, places = collect(results)
     sizes = sorted({n for _, n in lib})
     out = []
     m = results.get("machine_info", {})
@@ -109,6 +114,13 @@ def tables(results: dict, sessions: list[dict] | None = None) -> str:
             row = app.get(name, {})
             out.append(f"| {label} | " + " | ".join(seconds(row[d]) if d in row else "–" for d in ("sample", "100k"))
                        + " |")
+    if places:
+        out.append("\n### A visitor's place lookup (benchmarks/bench_place.py)\n")
+        out.append("| query | characters | median | ÷ ordinary |")
+        out.append("|---|---:|---:|---:|")
+        ordinary = places.get("ordinary", (0, None))[1]
+        for query, (chars, t) in places.items():
+            out.append(f"| {query} | {chars:,} | {seconds(t)} | {ratio_text(t / ordinary) if ordinary else '–'} |")
     for run in sessions or []:
         out.append(f"\n### Concurrent browser sessions: {Path(run['data']).name} (benchmarks/load_sessions.py)\n")
         out.append("| sessions | changes ok | latency median | p95 | max | server CPU per change | "

@@ -168,3 +168,20 @@ def test_locate_is_offline_first_and_online_only_when_asked():
     assert locate("1 Main St") is None
     place = locate("1 Main St", online=lambda q: Place(service.geocode(q).latitude, 0.0, "x"))
     assert place.latitude == 39.8 and service.calls == ["1 Main St"]
+
+
+@given(city=st.text(alphabet=st.characters(blacklist_characters=",", blacklist_categories=("Cs", "Cc")), min_size=1,
+                    max_size=40).filter(lambda c: c.strip()),
+       state=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", min_size=2, max_size=2))
+def test_city_state_parsing_splits_at_the_last_comma(city, state):
+    from vetting.geo import parse_city_state
+
+    assert parse_city_state(f" {city} ,  {state} ") == (" ".join(city.split()).upper(), state.upper())
+    assert parse_city_state(f"{city} {state}") is None and parse_city_state(f"{city}, {state}x") is None
+
+
+@pytest.mark.parametrize("query", ["a" * 30_000 + ", CO", "a," * 15_000, "Denver, CO" + " x" * 200,
+                                   "Denver\u202e, CO", "1" * 30_000 + ",2"])
+def test_an_overlong_or_invisible_place_is_no_place(query):
+    assert locate(query) is None
+    assert locate(query, online=lambda q: pytest.fail("asked online for a query that is no place")) is None

@@ -208,3 +208,9 @@ def test_vectorised_matches_one_by_one():
     alone = pd.concat([score(typed([r]), today=TODAY).summary for r in rows], ignore_index=True)
     # The id lists are categoricals with each frame's own categories; compare their text.
     pd.testing.assert_frame_equal(together, alone, check_dtype=False, check_categorical=False)
+
+
+@pytest.mark.parametrize("value", [1e308, float("inf"), 101])
+def test_weights_are_bounded_so_scores_stay_finite(value):
+    with pytest.raises(ValueError, match="at most 100|>= 0"):
+        score(typed([row()]), weights={"acls_on_site": value}, today=TODAY)

@@ -180,15 +180,20 @@ def _is_invisible(c: str) -> bool:
     return ord(c) in _INVISIBLE_CODES
 
 
+def shown(value: str) -> str:
+    """A cell value for a message: shortened when long, invisible characters shown as codes."""
+    return visible(value if len(value) <= 60 else value[:57] + "...")
+
+
 def quote(value: str) -> str:
-    """Quote a cell value for a message: shortened when long, invisible characters shown as codes."""
-    shown = visible(value if len(value) <= 60 else value[:57] + "...")
-    return f'"{shown}"' if "'" in shown else f"'{shown}'"
+    """A cell value for a message, in quotes (see `shown`)."""
+    text = shown(value)
+    return f'"{text}"' if "'" in text else f"'{text}'"
 
 
 def says(template: str) -> Message:
-    """A message from a template: {q} is the quoted cell, {v} the cell as written."""
-    return lambda v, _cells: template.format(q=quote(v), v=v)
+    """A message from a template: {q} is the quoted cell, {v} the cell as written (see `shown`)."""
+    return lambda v, _cells: template.format(q=quote(v), v=shown(v))
 
 
 def not_matching(pattern: str, ignore_case: bool = True) -> Callable[[Cells, pd.Series], np.ndarray]:

@@ -61,10 +61,16 @@ class Weights:
         return f"{name}" + (f": {', '.join(parts)}" if parts else ": the checklist's own weights")
 
 
+MAX_WEIGHT = 100.0  # a criterion's weight, or a category's multiplier: enough to make one dominate, and
+# small enough that sums of weights stay exact in the scorer's float32 arithmetic
+
+
 def check_weight(what: str, value: object) -> float:
-    """A weight or multiplier as a float, or ValueError: it must be a finite number >= 0."""
+    """A weight or multiplier as a float, or ValueError: it must be a number from 0 to MAX_WEIGHT."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
         raise ValueError(f"the {what} must be a number >= 0, not {value!r}")
+    if value > MAX_WEIGHT:
+        raise ValueError(f"the {what} must be at most {MAX_WEIGHT:g}, not {value!r}")
     return float(value)
 
 
