@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -223,3 +224,20 @@ def test_referral_page_reads_its_query_from_the_url():
     assert at.selectbox(key="preset").value == "safety_first"
     assert len(at.dataframe[0].value) == 5
     assert (at.dataframe[0].value["distance_km"] <= 200).all()
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("\n".join(f"c{i} = 1" for i in range(300)), "has 300 entries"),
+    (f'{"x" * 500} = 1', "longer than any criterion"),
+    ("\n".join(f"made_up_{i} = 1" for i in range(9)),
+     "made_up_0, made_up_1, made_up_2, made_up_3, made_up_4 and 4 more"),
+])
+def test_a_weights_file_is_bounded(text, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_weights(text).resolve(CHECKLIST)
+
+
+def test_a_weights_file_must_be_a_small_regular_file():
+    for path in ("/dev/zero", "/tmp"):
+        with pytest.raises(ValueError, match="not a regular file|is a folder"):
+            read_weights(path)

@@ -29,7 +29,7 @@ def regular_file(path: str | Path, limit: int = MAX_FILE_BYTES) -> int:
     except OSError as err:
         raise UnreadableFile(f"{path} cannot be read: {err.strerror}.") from None
     if stat.S_ISDIR(info.st_mode):
-        raise UnreadableFile(f"{path} is a folder, not a CSV file.")
+        raise UnreadableFile(f"{path} is a folder, not a file.")
     if not stat.S_ISREG(info.st_mode):
         raise UnreadableFile(f"{path} is not a regular file (a device, pipe or socket): save the data to a file.")
     if info.st_size > limit:

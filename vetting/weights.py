@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from .checklist import Checklist
+from .textfile import regular_file
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ def validated(checklist: Checklist, weights: Mapping[str, float] | None = None) 
     if weights:
         unknown = sorted(set(weights) - set(w.index))
         if unknown:
-            raise ValueError(f"unknown criterion id(s) in weights: {', '.join(unknown)}")
+            more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+            raise ValueError(f"unknown criterion id(s) in weights: {', '.join(unknown[:5])}{more}")
         for cid, value in weights.items():
             w[cid] = check_weight(f"weight of {cid}", value)
     if not w.sum() > 0:
@@ -95,6 +97,14 @@ def shares(weights: Mapping[str, float]) -> pd.Series:
     return s / s.sum()
 
 
+MAX_ENTRIES, MAX_NAME_CHARS = 200, 100  # a weights file's bounds: far above what any checklist needs
+
+
+def _short(value: object) -> str:
+    text = repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def from_mapping(data: object, where: str = "weights") -> Weights:
     """A Weights from parsed TOML/JSON; raises ValueError naming what is wrong."""
     if not isinstance(data, dict):
@@ -104,14 +114,20 @@ def from_mapping(data: object, where: str = "weights") -> Weights:
     preset = data.get("preset")
     if preset is not None and not isinstance(preset, str):
         raise ValueError(f"{where}: preset must be a name")
+    if preset is not None and len(preset) > MAX_NAME_CHARS:
+        raise ValueError(f"{where}: the preset's name is longer than any preset's")
     tables = {}
     for key in ("categories", "weights"):
         table = data.get(key, {})
         if not isinstance(table, dict):
             raise ValueError(f"{where}: [{key}] must map names to numbers")
+        if len(table) > MAX_ENTRIES:
+            raise ValueError(f"{where}: [{key}] has {len(table):,} entries; a checklist has far fewer")
         for name, value in table.items():
+            if len(name) > MAX_NAME_CHARS:
+                raise ValueError(f"{where}: a name in [{key}] is longer than any criterion's or category's")
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ValueError(f"{where}: the weight of {name} must be a number, not {value!r}")
+                raise ValueError(f"{where}: the weight of {_short(name)} must be a number, not {_short(value)}")
         tables[key] = {str(k): float(v) for k, v in table.items()}
     return Weights(preset, tables["categories"], tables["weights"])
 
@@ -119,6 +135,7 @@ def from_mapping(data: object, where: str = "weights") -> Weights:
 def read_weights(path: str | Path) -> Weights:
     """Read a weights file (.json, else TOML). Raises ValueError with one sentence when it cannot be used."""
     p = Path(path)
+    regular_file(p, limit=1 << 20)  # UnreadableFile (a ValueError) for a device, a FIFO or over 1 MB
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
