@@ -36,37 +36,40 @@ import json
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, BrowserContext, Page, Route, WebSocketRoute, async_playwright
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # run as `python benchmarks/load_sessions.py`: testkit is at the repo root
+    sys.path.insert(0, str(REPO_ROOT))
+
+# The server launcher and the browser's settings are the browser tests' own (testkit): the same app, started
+# the same way, in the same chromium. APP_IDLE / RUNNING_ICON are what testkit.browser.wait_for_app waits for;
+# COUNT_LINE is the results' count line of pages/find.py (vetting.search.describe), bold above the map.
+from testkit.browser import (  # noqa: E402
+    APP_IDLE,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    COUNT_LINE,
+    RUNNING_ICON,
+    VIEWPORT,
+    leaves_machine,
+)
+from testkit.server import start_app, stop_app, wait_healthy  # noqa: E402
+
 DEFAULT_DATA = REPO_ROOT / "data" / "clinics.csv"
 DEFAULT_JSON = REPO_ROOT / ".benchmarks" / "sessions.json"
 VENV_PYTHON = REPO_ROOT / ".venv" / "bin" / "python"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-VIEWPORT = {"width": 1400, "height": 1000}
+SERVER_PYTHON = str(VENV_PYTHON) if VENV_PYTHON.exists() else sys.executable
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-LOCAL_SCHEMES = {"data", "blob", "about", "file", "chrome", "chrome-extension", "devtools"}
-
-# From tests/conftest.py (wait_for_app): connected, script finished, no "Running..." icon.
-APP_IDLE = '[data-testid="stApp"][data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]'
-RUNNING_ICON = '[data-testid="stStatusWidgetRunningIcon"]'
-# The results' count line of pages/find.py (vetting.search.describe), bold above the map.
-COUNT_LINE = re.compile(r"^\d+ clinics? (within \d+ km of .+|in the directory)")
 SAFETY_EXPANDER = "Safety and freshness"
 RED_FLAGS = "Hide clinics with a red flag"
 STALE = "Hide records not verified in the last 12 months"
@@ -194,66 +197,21 @@ def percentile(values: list[float], q: float) -> float | None:
 # --- the server -------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A TCP port free on the loopback interface right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    """Whether Streamlit's health endpoint answers "ok"."""
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return resp.status == 200 and resp.read().strip() == b"ok"
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 def start_server(data: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
-    """Start `streamlit run dashboard.py` on a free loopback port, in its own process group."""
-    port = free_port()
-    python = str(VENV_PYTHON) if VENV_PYTHON.exists() else sys.executable
-    cmd = [
-        python, "-m", "streamlit", "run", "dashboard.py",
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    env = {**os.environ, "CLINICS_CSV": str(data), "PYTHONUNBUFFERED": "1"}
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+    """Start the app (dashboard.py) on ``data`` with testkit's launcher; the watchdog knows it until it stops.
+
+    Streamlit's default file watcher, as `make run` has it (the tests turn it off).
+    """
+    proc, base_url = start_app(REPO_ROOT / "dashboard.py", log_path, extra_env={"CLINICS_CSV": str(data)},
+                               python=SERVER_PYTHON, file_watcher="auto")
     RUNNING_SERVERS.add(proc)
-    return proc, f"http://127.0.0.1:{port}"
-
-
-def wait_healthy(proc: subprocess.Popen, base_url: str, timeout_s: float) -> None:
-    """Block until the server answers its health check; raise if it exits or the time runs out."""
-    deadline = time.monotonic() + timeout_s
-    while not healthy(f"{base_url}/_stcore/health"):
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with status {proc.returncode} before it was up")
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the server did not answer {base_url}/_stcore/health within {timeout_s:.0f} s")
-        time.sleep(0.25)
+    return proc, base_url
 
 
 def stop_server(proc: subprocess.Popen) -> None:
-    """End the server and anything it started (its process group): SIGTERM, then SIGKILL."""
+    """Stop the server and its process group (testkit.server.stop_app)."""
     RUNNING_SERVERS.discard(proc)
-    if proc.poll() is not None:
-        return
-    for sig, wait_s in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=wait_s)
-            return
+    stop_app(proc)
 
 
 def suspicious_lines(log_path: Path, limit: int = 40) -> list[str]:
@@ -336,29 +294,23 @@ def sample(pid: int, stage: str, result: Round) -> None:
 # --- the browser ------------------------------------------------------------------------------------------
 
 
-def is_local(url: str) -> bool:
-    """Whether fetching ``url`` stays on this machine."""
-    parts = urlsplit(url)
-    return parts.scheme in LOCAL_SCHEMES or (parts.hostname or "") in LOCAL_HOSTS
-
-
 async def new_session(browser: Browser, result: Round) -> tuple[BrowserContext, Page]:
     """A fresh context and tab that abort (and count) any request leaving 127.0.0.1, and log page errors."""
     context = await browser.new_context(viewport=VIEWPORT)
 
     async def on_request(route: Route) -> None:
-        if is_local(route.request.url):
-            await route.continue_()
-        else:
+        if leaves_machine(route.request.url):
             result.blocked.append(route.request.url)
             await route.abort()
+        else:
+            await route.continue_()
 
     async def on_websocket(ws: WebSocketRoute) -> None:
         result.blocked.append(ws.url)
         await ws.close()
 
     await context.route("**/*", on_request)
-    await context.route_web_socket(lambda url: not is_local(url), on_websocket)
+    await context.route_web_socket(leaves_machine, on_websocket)
     await context.add_init_script(INIT_SCRIPT)
     page = await context.new_page()
     page.on("pageerror", lambda exc: result.page_errors.append(f"pageerror: {exc}"))
@@ -373,7 +325,7 @@ async def exception_text(page: Page) -> str:
 
 
 async def wait_rendered(page: Page, timeout_ms: float) -> None:
-    """Until Streamlit is connected and idle (conftest's wait_for_app) and the results' count line shows.
+    """Until Streamlit is connected and idle (testkit's wait_for_app) and the results' count line shows.
 
     An exception shown by the app fails at once instead of waiting for a count line that will not come.
     """
@@ -482,7 +434,7 @@ async def run_round(browser: Browser, args: argparse.Namespace, sessions: int, r
     contexts: list[BrowserContext] = []
     timeout_ms = args.timeout * 1000
     try:
-        await asyncio.to_thread(wait_healthy, proc, base_url, args.timeout)
+        await asyncio.to_thread(wait_healthy, proc, base_url, log_path, args.timeout)
         result.loadavg_before = os.getloadavg()
         sample(proc.pid, "before", result)
         opened = [await new_session(browser, result) for _ in range(sessions)]
@@ -514,7 +466,7 @@ async def run_round(browser: Browser, args: argparse.Namespace, sessions: int, r
 async def run_all(args: argparse.Namespace, rounds: list[Round]) -> None:
     """Every session count in turn, each on its own server; rounds are appended as they start."""
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
             for sessions in args.sessions:
                 log = args.json.with_name(f"{args.json.stem}-server-{sessions}.log")
@@ -670,7 +622,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.data = args.data.resolve()
     if not args.data.is_file():
         parser.error(f"no data file {args.data}")
-    if not Path(CHROMIUM).exists():
+    if not CHROMIUM.exists():
         parser.error(f"{CHROMIUM} is missing (Debian's chromium package); no browser is downloaded")
     args.json = args.json if args.json.is_absolute() else (Path.cwd() / args.json)
     return args

@@ -8,39 +8,74 @@ to the data file, so it serves a copy in a temporary folder ($CLINICS_CSV) with 
 
 from __future__ import annotations
 
-import contextlib
 import csv
+import datetime as dt
 import io
 import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
-from conftest import (
-    REPO_ROOT,
-    VIEWPORT,
-    _tail,
-    running_app,
-    save_screenshot,
-    wait_for_app,
-)
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
+from testkit import sample
+from testkit.browser import (
+    RESULTS_CSV_ROWS,
+    WAIT_MS,
+    download_text,
+    no_exception,
+    open_app,
+    rerun,
+    save_screenshot,
+)
+from testkit.server import REPO_ROOT, running_app
+from vetting import load_clinics
 from vetting.auth import hash_password
 
 pytestmark = pytest.mark.browser
 
 NAME, PASSWORD = "alice", "correct horse battery"
-NOTE = "Spelling: Centre, as on the clinic's own sign"
-CLINIC_ID = "kc-000001"
-OLD_NAME = "Minneapolis Ketamine Treatment Center"
-NEW_NAME = "Minneapolis Ketamine Treatment Centre"
+NOTE = "Name corrected, as on the clinic's own sign"
 PROBLEMS_CSV = REPO_ROOT / "tests" / "corpus" / "many_problems.csv"
-WAIT_MS = 30_000
 SHOTS = "analyst"  # screenshots: tests/screenshots/analyst-<step>.png
+
+
+@dataclass(frozen=True)
+class Renaming:
+    """The clinic the round trip renames, and the town whose search on Find clinics lists it."""
+
+    clinic_id: str
+    old: str
+    new: str
+    town: str
+
+
+@cache
+def renaming() -> Renaming:
+    """A clinic whose name stands once in the data file (a text replace renames it alone), within the default
+    80 km of its own town, which has no more clinics than Find clinics' CSV download holds. The new name has a
+    word put in, so neither name contains the other."""
+    text = sample.SAMPLE.read_text(encoding="utf-8")
+    towns = set(sample.city_searches())
+
+    def town(clinic_id: str) -> str:
+        row = sample.row(clinic_id)
+        return f"{row['city']}, {row['state']}"
+
+    def fits(clinic_id: str) -> bool:
+        name = sample.names()[clinic_id]
+        if text.count(name) != 1 or " " not in name or town(clinic_id) not in towns:
+            return False
+        area = sample.near(town(clinic_id), 80)
+        return clinic_id in set(area["clinic_id"]) and len(area) <= RESULTS_CSV_ROWS
+
+    clinic_id = sample.first(sample.names(), fits, "clinic with a name of its own near its town")
+    old = sample.names()[clinic_id]
+    first_word, rest = old.split(" ", 1)
+    return Renaming(clinic_id, old, f"{first_word} Renamed {rest}", town(clinic_id))
 
 
 @dataclass(frozen=True)
@@ -70,9 +105,9 @@ class AnalystApp:
 
 @pytest.fixture(scope="module")
 def analyst_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnalystApp]:
-    """The app on a free port, serving a copy of data/clinics.csv, with one analyst account (alice)."""
+    """The app on a free port, serving a copy of the sample data file, with one analyst account (alice)."""
     folder = tmp_path_factory.mktemp("analyst_app")
-    original = (REPO_ROOT / "data" / "clinics.csv").read_bytes()
+    original = sample.SAMPLE.read_bytes()
     (folder / "clinics.csv").write_bytes(original)
     secrets = folder / "secrets.toml"
     secrets.write_text(f'[analysts]\n{NAME} = "{hash_password(PASSWORD)}"\n', encoding="utf-8")
@@ -83,60 +118,13 @@ def analyst_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnalystApp
         yield AnalystApp(base_url, folder, log_path, original)
 
 
-def _new_tab(browser):
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-    tab = context.new_page()
-    tab.set_default_timeout(WAIT_MS)
-    return context, tab
-
-
 @pytest.fixture
-def tab(browser, analyst_app: AnalystApp, request: pytest.FixtureRequest) -> Iterator:
+def tab(new_tab, analyst_app: AnalystApp):
     """A fresh browser context and tab; on failure a screenshot and this server's log tail are kept."""
-    context, page = _new_tab(browser)
-    try:
-        yield page
-        report = getattr(request.node, "report_call", None)
-        if report is not None and report.failed:
-            try:
-                print(f"\nscreenshot of the failure: {save_screenshot(page, request.node.name, 'FAILED')}")
-            except Exception as exc:  # a failed screenshot must not hide the real failure
-                print(f"\n(no failure screenshot: {exc})")
-            print(f"--- app log {analyst_app.log} (tail) ---\n{_tail(analyst_app.log, 80)}")
-    finally:
-        context.close()
+    return new_tab(analyst_app.log)
 
 
 # --- helpers ----------------------------------------------------------------------------------------------
-
-RUNNING = '[data-testid="stApp"][data-test-script-state="running"]'
-STALE = '[data-stale="true"]'  # an element of the previous run, not yet redrawn by the current one
-
-
-def settle(page) -> None:
-    """Wait until the app is idle with nothing stale on screen, and stays so (an st.rerun starts a second run)."""
-    for _ in range(2):
-        wait_for_app(page)
-        page.wait_for_selector(STALE, state="detached", timeout=WAIT_MS)
-        page.wait_for_timeout(400)
-    wait_for_app(page)
-
-
-def rerun(page, action: Callable[[], None]) -> None:
-    """Do something that makes Streamlit rerun, then wait until that run (and any rerun it asks for) is over."""
-    action()
-    with contextlib.suppress(PlaywrightTimeoutError):  # a quick run may be over before we look
-        page.wait_for_selector(RUNNING, state="attached", timeout=3_000)
-    settle(page)
-
-
-def open_page(page, app: AnalystApp, path: str) -> None:
-    page.goto(app.url + path, wait_until="domcontentloaded")
-    settle(page)
-
-
-def no_exception(page) -> None:
-    expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
 def password_box(page):
@@ -159,12 +147,6 @@ def sign_in(page, signed_in) -> None:
 
 def upload(page, path: Path) -> None:
     rerun(page, lambda: page.locator('input[type="file"]').set_input_files(str(path)))
-
-
-def download_text(page, button_label: str) -> str:
-    with page.expect_download(timeout=WAIT_MS) as info:
-        page.get_by_role("button", name=button_label, exact=True).click()
-    return Path(info.value.path()).read_text(encoding="utf-8")
 
 
 def click_label(page, label: str) -> None:
@@ -211,27 +193,31 @@ def pick_option(page, label: str, option: re.Pattern) -> None:
 def test_upload_review_save_and_roll_back(tab, analyst_app: AnalystApp, tmp_path: Path):
     page, app = tab, analyst_app
     bugs = Misbehaviour()
+    rename = renaming()
 
     # 1. Upload needs an analyst: the page offers a sign-in form; alice signs in.
-    open_page(page, app, "/upload")
+    open_app(page, app.url + "/upload")
     expect(page.get_by_role("heading", level=1)).to_have_text("Upload clinics data", timeout=WAIT_MS)
     expect(page.locator('input[type="file"]')).to_have_count(0)
-    sign_in(page, page.get_by_text(f"Signed in as {NAME}."))
+    sign_in(page, page.get_by_text("Signed in as an analyst.", exact=True))
     expect(page.locator('input[type="file"]')).to_have_count(1, timeout=WAIT_MS)
     no_exception(page)
     save_screenshot(page, SHOTS, "1-signed-in")
 
-    # 2. A file with 8 problems: each is listed by row and column, nothing is saved.
+    # 2. A file with problems: each is listed by row and column, nothing is saved.
+    problems = load_clinics(PROBLEMS_CSV, today=dt.date.today(), locate=False).errors  # as Upload checks it
+    assert len(problems) > 1, f"{PROBLEMS_CSV.name} should hold several problems: {problems}"
     upload(page, PROBLEMS_CSV)
-    expect(page.get_by_text(re.compile(r"^8 problems found"))).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text(re.compile(rf"^{len(problems)} problems found"))).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_test_id("stDataFrame")).to_have_count(1)
     expect(page.get_by_role("button", name="Save", exact=True)).to_have_count(0)
     no_exception(page)
     save_screenshot(page, SHOTS, "2-errors")
-    rows = list(csv.DictReader(io.StringIO(download_text(page, "Download the problems (CSV)"))))
-    assert len(rows) == 8, rows
+    rows = list(csv.DictReader(io.StringIO(download_text(page, "Download the problems (CSV)")[1])))
+    assert len(rows) == len(problems), rows
     assert set(rows[0]) == {"row", "column", "problem"}, rows[0]
-    assert {"row": "2", "column": "rating", "problem": "6.5 is out of range (1.0 to 5.0)"} in rows, rows
+    listed = {(r["row"], r["column"], r["problem"]) for r in rows}
+    assert listed == {(str(p.row), p.column, p.message) for p in problems}, rows
     assert all(r["row"] and r["column"] and r["problem"] for r in rows), rows
     assert app.csv.read_bytes() == app.original, "a rejected upload changed the data file"
     assert not app.audit_entries(), "a rejected upload wrote to the audit log"
@@ -239,8 +225,8 @@ def test_upload_review_save_and_roll_back(tab, analyst_app: AnalystApp, tmp_path
     # 3. The fixed file: one clinic renamed. Review the diff, confirm, save.
     fixed = tmp_path / "clinics-fixed.csv"
     text = app.original.decode("utf-8")
-    assert text.count(OLD_NAME) == 1, f"expected {OLD_NAME!r} exactly once in the sample"
-    fixed.write_bytes(text.replace(OLD_NAME, NEW_NAME).encode("utf-8"))
+    assert text.count(rename.old) == 1, f"expected {rename.old!r} exactly once in the sample"
+    fixed.write_bytes(text.replace(rename.old, rename.new).encode("utf-8"))
     upload(page, fixed)
     expect(page.get_by_role("heading", name="Review the change")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text("0 added, 0 removed, 1 changed (1 field); 0 grades move.", exact=True)).to_be_visible()
@@ -266,7 +252,7 @@ def test_upload_review_save_and_roll_back(tab, analyst_app: AnalystApp, tmp_path
     )
 
     on_disk = app.csv.read_text(encoding="utf-8")
-    assert NEW_NAME in on_disk and OLD_NAME not in on_disk
+    assert rename.new in on_disk and rename.old not in on_disk
     backups = sorted(app.history.glob("*.csv"))
     assert len(backups) == 1, backups
     assert backups[0].read_bytes() == app.original, "the backup is not the replaced version"
@@ -280,9 +266,9 @@ def test_upload_review_save_and_roll_back(tab, analyst_app: AnalystApp, tmp_path
     rerun(page, page.get_by_role("link", name="See it on Find clinics").click)
     expect(page.get_by_role("heading", level=1)).to_have_text("Find a ketamine therapy clinic", timeout=WAIT_MS)
     where = page.get_by_role("textbox", name="Where", exact=True)
-    rerun(page, lambda: (where.fill("Minneapolis, MN"), where.press("Enter")))
-    expect(page.get_by_text(re.compile(r"of Minneapolis, MN"))).to_be_visible(timeout=WAIT_MS)
-    # kc-000001 has a red flag (in_clinic_only = no): the default search hides it. Show red-flagged clinics.
+    rerun(page, lambda: (where.fill(rename.town), where.press("Enter")))
+    expect(page.get_by_text(re.compile("of " + re.escape(rename.town)))).to_be_visible(timeout=WAIT_MS)
+    # The default search hides clinics with a red flag (the renamed one may have one): show them.
     expander = page.get_by_test_id("stExpander").filter(has=page.locator("summary", has_text="Safety and freshness"))
     if expander.locator("details").get_attribute("open") is None:
         expander.locator("summary").click()
@@ -293,15 +279,15 @@ def test_upload_review_save_and_roll_back(tab, analyst_app: AnalystApp, tmp_path
     expect(red).not_to_be_checked(timeout=WAIT_MS)
     no_exception(page)
     save_screenshot(page, SHOTS, "4-find")
-    results = list(csv.DictReader(io.StringIO(download_text(page, "Download results (CSV)"))))
+    results = list(csv.DictReader(io.StringIO(download_text(page, "Download results (CSV)")[1])))
     names = [r.get("name") for r in results]
-    assert NEW_NAME in names, f"{NEW_NAME!r} not among Find clinics' results for Minneapolis, MN: {names}"
-    assert OLD_NAME not in names, names
+    assert rename.new in names, f"{rename.new!r} not among Find clinics' results for {rename.town}: {names}"
+    assert rename.old not in names, names
 
     details = page.context.new_page()  # a second tab, so this one keeps its session
     try:
-        open_page(details, app, f"/clinic?clinic={CLINIC_ID}")
-        expect(details.get_by_role("heading", level=1)).to_have_text(NEW_NAME, timeout=WAIT_MS)
+        open_app(details, app.url + f"/clinic?clinic={rename.clinic_id}")
+        expect(details.get_by_role("heading", level=1)).to_have_text(rename.new, timeout=WAIT_MS)
         no_exception(details)
     finally:
         details.close()
@@ -345,7 +331,7 @@ def test_upload_review_save_and_roll_back(tab, analyst_app: AnalystApp, tmp_path
 def test_signed_out_visitor_cannot_change_data(tab, analyst_app: AnalystApp, path: str):
     page = tab
     before = analyst_app.csv.read_bytes()
-    open_page(page, analyst_app, path)
+    open_app(page, analyst_app.url + path)
     # History shows its sign-in form only once there is something to roll back to (after the round trip).
     if path != "/history" or analyst_app.audit_entries():
         expect(page.get_by_role("textbox", name="Name", exact=True)).to_be_visible(timeout=WAIT_MS)

@@ -9,10 +9,9 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+from testkit.browser import WAIT_MS, open_app
 
-# Streamlit draws a run's elements a moment after it reports the run finished; on a busy machine, seconds.
-WAIT_MS = 60_000
+pytestmark = pytest.mark.browser
 
 
 def test_home_shows_map_table_and_disclaimer_offline(page, app_server, app_ready, screenshot, requests_seen):
@@ -25,8 +24,7 @@ def test_home_shows_map_table_and_disclaimer_offline(page, app_server, app_ready
 
     page.on("response", on_response)
 
-    page.goto(app_server + "/", wait_until="domcontentloaded")
-    app_ready(page)
+    open_app(page, app_server + "/")
 
     # The landing page is the patient's search.
     expect(page.get_by_role("heading", level=1)).to_have_text("Find a ketamine therapy clinic", timeout=WAIT_MS)
@@ -63,4 +61,4 @@ def test_home_shows_map_table_and_disclaimer_offline(page, app_server, app_ready
     screenshot(page)
 
     requests_seen.assert_stayed_local("the home page")
-    assert any(urlsplit(u).path.startswith("/_stcore/stream") for u in requests_seen.urls), "no app websocket seen"
+    assert requests_seen.saw_app_websocket(), "no app websocket seen"

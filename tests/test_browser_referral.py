@@ -1,59 +1,67 @@
-"""The referral builder, as a referring physician uses it: must-haves, a place, a preset, the downloads, the URL."""
+"""The referral builder, as a referring physician uses it: must-haves, a place, a preset, the downloads, the URL.
+
+The place, the must-haves and the preset come from the sample and the checklist (testkit.sample,
+vetting.load_checklist), picked by what the test needs of them: none is copied from the data.
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+import itertools
 import re
-from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import outside
+
+from testkit import sample
+from testkit.browser import count_text, download_text, open_app, rerun, shown_number, squash
+from vetting import load_checklist
+from vetting.checklist import Criterion
+from vetting.scoring import MET
 
 pytestmark = pytest.mark.browser
 
 
-PLACE = "Denver, CO"
-MUST = {  # what is typed into the multiselect -> the criterion label it picks
-    "ACLS": "An ACLS-certified clinician is present during treatment",
-    "Psychiatric eval": "Psychiatric evaluation before treatment",
-}
-PRESET = "Safety first"
 CSV_HEADER = ["rank", "clinic_id", "name", "grade", "score", "why it matched"]
-COUNT_LINE = re.compile(r"^\d+ clinics? (within .+|in the directory).*; (\d+) shown\.$")
 DEFAULT_TOP = 10  # "How many to list" starts at 10
+RADIUS_KM = 120  # "Maximum distance (km)" starts at 120
 
 
-def _record_requests(page, into: list[str]) -> None:
-    page.on("request", lambda req: into.append(req.url))
-    page.on("websocket", lambda ws: into.append(ws.url))
+def typed_part(criterion: Criterion) -> str | None:
+    """A word of the criterion's label that no other label holds: what a physician types to find it."""
+    others = [c.label.casefold() for c in load_checklist().criteria if c.id != criterion.id]
+    return next((w for w in re.findall(r"[A-Za-z]{4,}", criterion.label)
+                 if not any(w.casefold() in other for other in others)), None)
 
 
-def _squash(text: str) -> str:
-    return " ".join(text.split())
+def _fits(town: str, must: tuple[Criterion, ...]) -> bool:
+    """Near ``town`` the must-haves exclude a clinic and leave one without a red flag (hidden by default)."""
+    area = sample.near(town, RADIUS_KM)
+    meets = (sample.states().loc[area.index, [c.id for c in must]] == MET).all(axis=1).to_numpy()
+    return bool((meets & (area["n_red_flags"] == 0).to_numpy()).any() and not meets.all())
 
 
-def _count_line(page) -> str:
-    """The bold 'N clinics within ... ; M shown.' line above the referral table."""
-    line = page.locator('[data-testid="stMarkdownContainer"] strong').filter(has_text=re.compile(r"shown\.$"))
-    line.first.wait_for(state="visible")
-    assert line.count() == 1, f"expected one count line, found {line.count()}"
-    return _squash(line.inner_text())
-
-
-def _shown(count_line: str) -> int:
-    m = COUNT_LINE.match(count_line)
-    assert m, f"count line not understood: {count_line!r}"
-    return int(m.group(2))
+@cache
+def referral() -> tuple[str, dict[str, str], str]:
+    """(the patient's town, typed part -> label of each must-have, the preset's label)."""
+    typable = [c for c in load_checklist().criteria if typed_part(c)]
+    town, must = sample.first(
+        ((town, pair) for town in sample.city_searches() for pair in itertools.combinations(typable, 2)),
+        lambda case: _fits(*case),
+        f"town where two must-haves exclude some clinics within {RADIUS_KM} km but not all")
+    # A preset that changes the weights (the first one, the default, keeps the checklist's own).
+    preset = next(p for p in load_checklist().presets.values() if p.categories)
+    return town, {typed_part(c): c.label for c in must}, preset.label
 
 
 def _info_text(page) -> str:
     box = page.locator('[data-testid="stAlertContentInfo"]').filter(has_text="Weights in effect")
     box.first.wait_for(state="visible")
-    return _squash(box.first.inner_text())
+    return squash(box.first.inner_text())
 
 
 def _first_clinic_in_table(page) -> str:
@@ -66,38 +74,16 @@ def _first_clinic_in_table(page) -> str:
     grid.wait_for(state="visible")
     header_cells = grid.locator('table[role="grid"] thead th')
     header_cells.first.wait_for(state="attached")
-    headers = [_squash(t) for t in header_cells.all_text_contents()]
+    headers = [squash(t) for t in header_cells.all_text_contents()]
     assert "Clinic" in headers, f"no 'Clinic' column in the referral table; headers: {headers}"
     cells = grid.locator('table[role="grid"] tbody tr').first.locator("td")
-    return _squash(cells.nth(headers.index("Clinic")).text_content() or "")
+    return squash(cells.nth(headers.index("Clinic")).text_content() or "")
 
 
 def _chips(page, label: str) -> list[str]:
     """The values chosen in the multiselect labelled `label`, in order."""
     box = page.get_by_test_id("stMultiSelect").filter(has=page.get_by_role("combobox", name=label, exact=True))
     return [t.get_attribute("aria-label") or "" for t in box.locator("[data-tag]").all()]
-
-
-# Streamlit starts the rerun a widget asks for up to a second or so after the click or key press, so the app
-# can still look idle right after an action; wait for that rerun to start (seen by an observer installed
-# before the action, so a short run is not missed) and then for the app to be idle.
-WATCH_RUN = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    window.__referralRun = false;
-    if (window.__referralObserver) window.__referralObserver.disconnect();
-    window.__referralObserver = new MutationObserver(() => {
-        if (app.dataset.testScriptState === 'running') window.__referralRun = true;
-    });
-    window.__referralObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
-
-
-def _rerun(page, app_ready, action: Callable[[], None]) -> None:
-    """Do `action` (which changes a widget), then wait until the rerun it causes has finished."""
-    page.evaluate(WATCH_RUN)
-    action()
-    page.wait_for_function("() => window.__referralRun === true", timeout=30_000)
-    app_ready(page)
 
 
 def _open_combobox(page, label: str):
@@ -110,7 +96,7 @@ def _open_combobox(page, label: str):
     return box
 
 
-def _pick_in_multiselect(page, label: str, typed: str, app_ready) -> None:
+def _pick_in_multiselect(page, label: str, typed: str) -> None:
     """Click the multiselect, type part of an option, press Enter (what a keyboard user does)."""
 
     def pick() -> None:
@@ -120,10 +106,10 @@ def _pick_in_multiselect(page, label: str, typed: str, app_ready) -> None:
         page.keyboard.press("Enter")
         page.keyboard.press("Escape")
 
-    _rerun(page, app_ready, pick)
+    rerun(page, pick)
 
 
-def _pick_in_selectbox(page, label: str, option: str, app_ready) -> None:
+def _pick_in_selectbox(page, label: str, option: str) -> None:
     """Type the option's text into the selectbox and press Enter (a click can land after the popover closed)."""
 
     def pick() -> None:
@@ -132,27 +118,26 @@ def _pick_in_selectbox(page, label: str, option: str, app_ready) -> None:
         page.get_by_role("option", name=option, exact=True).wait_for(state="visible")
         page.keyboard.press("Enter")
 
-    _rerun(page, app_ready, pick)
+    rerun(page, pick)
 
 
-def test_referral_builder_lists_downloads_and_shares(page, app_server, app_ready, screenshot, tmp_path: Path):
-    requested: list[str] = []
-    _record_requests(page, requested)
+def test_referral_builder_lists_downloads_and_shares(page, new_tab, app_log_path, app_server, app_ready, screenshot,
+                                                     requests_seen, watch_requests, tmp_path: Path):
+    place, must, preset = referral()
 
     # --- 1. A place, two must-haves, a preset -------------------------------------------------------------
-    page.goto(app_server + "/referral", wait_until="domcontentloaded")
-    app_ready(page)
+    open_app(page, app_server + "/referral")
     page.get_by_role("heading", name="Build a referral list").wait_for(state="visible")
     screenshot(page, "empty")
 
     location = page.get_by_label("Patient's location")
-    location.fill(PLACE)
-    _rerun(page, app_ready, lambda: location.press("Enter"))
+    location.fill(place)
+    rerun(page, lambda: location.press("Enter"))
 
     wanted: list[str] = []
-    for typed, label in MUST.items():
+    for typed, label in must.items():
         # A physician types part of the criterion and presses Enter: that criterion, and only it, is added.
-        _pick_in_multiselect(page, "Criteria the clinic must meet", typed, app_ready)
+        _pick_in_multiselect(page, "Criteria the clinic must meet", typed)
         wanted.append(label)
         chosen = _chips(page, "Criteria the clinic must meet")
         assert chosen == wanted, (
@@ -160,21 +145,21 @@ def test_referral_builder_lists_downloads_and_shares(page, app_server, app_ready
             f"are now {chosen} (URL {page.url})"
         )
 
-    _pick_in_selectbox(page, "Preset", PRESET, app_ready)
+    _pick_in_selectbox(page, "Preset", preset)
 
     info = _info_text(page)
-    assert PRESET in info, f"the weights info box does not name the preset: {info!r}"
-    count = _count_line(page)
-    assert PLACE in count, f"count line does not name the place: {count!r}"
+    assert preset in info, f"the weights info box does not name the preset: {info!r}"
+    count = count_text(page)
+    assert place in count, f"count line does not name the place: {count!r}"
     assert "not meeting every must-have" in count, f"count line does not report must-have exclusions: {count!r}"
-    shown = _shown(count)
+    shown = shown_number(count)
     assert shown > 0, f"no clinic left to refer: {count!r}"
 
     share_url = page.url
     query = parse_qs(urlsplit(share_url).query)
-    assert query.get("near") == [PLACE], f"near= missing or wrong in {share_url}"
-    assert sorted(query.get("must", [])) == sorted(MUST.values()), f"must= not there twice in {share_url}"
-    assert query.get("preset") == [PRESET], f"preset= missing or wrong in {share_url}"
+    assert query.get("near") == [place], f"near= missing or wrong in {share_url}"
+    assert sorted(query.get("must", [])) == sorted(must.values()), f"must= not there twice in {share_url}"
+    assert query.get("preset") == [preset], f"preset= missing or wrong in {share_url}"
 
     first_clinic = _first_clinic_in_table(page)
     assert first_clinic, "the referral table's first row has no clinic name"
@@ -182,12 +167,9 @@ def test_referral_builder_lists_downloads_and_shares(page, app_server, app_ready
     screenshot(page, "builder-viewport", full_page=False)
 
     # --- 2. The CSV ------------------------------------------------------------------------------------
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Referral list (CSV)").click()
-    assert download.value.suggested_filename == "referral-list.csv", download.value.suggested_filename
-    csv_path = tmp_path / download.value.suggested_filename
-    download.value.save_as(csv_path)
-    reader = csv.DictReader(io.StringIO(csv_path.read_text(encoding="utf-8")))
+    name, text = download_text(page, "Referral list (CSV)")
+    assert name == "referral-list.csv", name
+    reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
     rows = list(reader)
     missing = [c for c in CSV_HEADER if c not in header]
@@ -196,54 +178,47 @@ def test_referral_builder_lists_downloads_and_shares(page, app_server, app_ready
     for row in rows:
         why = row["why it matched"]
         assert why.startswith("Meets: "), f"row {row['rank']} ({row['name']}): {why!r}"
-        for label in MUST.values():
+        for label in must.values():
             assert label in why, f"row {row['rank']} ({row['name']}) does not mention '{label}': {why!r}"
     assert rows[0]["name"] == first_clinic, f"CSV starts with {rows[0]['name']!r}, the table with {first_clinic!r}"
     assert [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1)), "CSV ranks are not 1..n"
 
     # --- 3. The printable sheet --------------------------------------------------------------------------
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Printable referral sheet").click()
-    assert download.value.suggested_filename == "referral-sheet.html", download.value.suggested_filename
-    sheet_path = tmp_path / "referral-sheet.html"
-    download.value.save_as(sheet_path)
+    name, html = download_text(page, "Printable referral sheet")
+    assert name == "referral-sheet.html", name
+    sheet_path = tmp_path / name
+    sheet_path.write_text(html, encoding="utf-8")
     app_ready(page)
-    assert not outside(requested), "the builder reached beyond this machine:\n" + "\n".join(outside(requested))
+    requests_seen.assert_stayed_local("the builder")
 
     sheet = page.context.new_page()
     try:
         sheet.goto(sheet_path.as_uri())
         sheet.get_by_role("heading", name="Ketamine therapy referral list").wait_for(state="visible")
-        sheet_text = _squash(sheet.locator("body").inner_text())
+        sheet_text = squash(sheet.locator("body").inner_text())
         assert f"Prepared {dt.date.today().isoformat()}" in sheet_text, "the sheet carries no preparation date"
-        must_line = "Must-haves: " + "; ".join(MUST.values())
+        must_line = "Must-haves: " + "; ".join(must.values())
         assert must_line in sheet_text, f"the sheet lacks the must-have line {must_line!r}"
-        assert "within" in sheet_text and PLACE in sheet_text, "the sheet does not say where the patient is"
-        assert PRESET in sheet_text, "the sheet does not say which weights were used"
+        assert "within" in sheet_text and place in sheet_text, "the sheet does not say where the patient is"
+        assert preset in sheet_text, "the sheet does not say which weights were used"
         body_rows = sheet.locator("table tbody tr")
         assert body_rows.count() == len(rows), f"sheet has {body_rows.count()} rows, the CSV {len(rows)}"
-        assert first_clinic in _squash(body_rows.first.inner_text()), "the sheet's first row is another clinic"
+        assert first_clinic in squash(body_rows.first.inner_text()), "the sheet's first row is another clinic"
         assert re.search(r"not medical advice", sheet_text, re.IGNORECASE), "the sheet has no disclaimer"
         screenshot(sheet, "sheet")
     finally:
         sheet.close()
 
     # --- 4. The URL, opened elsewhere, gives the same list ---------------------------------------------
-    other = page.context.browser.new_context(viewport=page.viewport_size)
-    try:
-        shared = other.new_page()
-        shared.set_default_timeout(30_000)
-        _record_requests(shared, requested)
-        shared.goto(share_url, wait_until="domcontentloaded")
-        app_ready(shared)
-        assert _count_line(shared) == count, "the shared URL gives another count line"
-        assert PRESET in _info_text(shared), "the shared URL lost the preset"
-        assert _first_clinic_in_table(shared) == first_clinic, "the shared URL lists another clinic first"
-        screenshot(shared, "shared")
-    finally:
-        other.close()
+    shared = new_tab(app_log_path, page.viewport_size)  # another browser context: no shared session
+    shared_seen = watch_requests(shared)
+    open_app(shared, share_url)
+    assert count_text(shared) == count, "the shared URL gives another count line"
+    assert preset in _info_text(shared), "the shared URL lost the preset"
+    assert _first_clinic_in_table(shared) == first_clinic, "the shared URL lists another clinic first"
+    screenshot(shared, "shared")
 
     # --- 5. Nothing left the machine ------------------------------------------------------------------
-    leaked = outside(requested)
-    assert not leaked, "the referral pages reached beyond this machine:\n" + "\n".join(leaked)
-    assert any(urlsplit(u).path.startswith("/_stcore/stream") for u in requested), "no app websocket seen"
+    requests_seen.assert_stayed_local("the referral builder")
+    shared_seen.assert_stayed_local("the referral builder, opened from its URL")
+    assert requests_seen.saw_app_websocket() or shared_seen.saw_app_websocket(), "no app websocket seen"
