@@ -8,11 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from ui.data import checklist, data_path
+from ui.text import text
 from vetting import LoadResult, load_clinics, score
 from vetting.diff import diff_frames, grade_counts
 from vetting.export import to_csv
 from vetting.geo import FAR_FROM_ZIP_KM, far_from_zip, fill_coordinates
-from vetting.store import ConflictError, Store
+from vetting.store import ConflictError, Store, StoreError
 
 
 def store() -> Store:
@@ -47,8 +48,10 @@ def review_and_save(candidate: bytes, base_hash: str, who: str, action: str, key
     if not new.ok:
         problems(new.errors)
         return
-    for w in new.warnings:
-        st.warning(w)
+    if new.warnings:  # they may quote the file's own text (a column name): shown as text, never Markdown
+        st.warning(f"{len(new.warnings)} note{'s' if len(new.warnings) != 1 else ''} about this file:",
+                   icon=":material/info:")
+        st.code("\n".join(new.warnings), language=None)
     far = far_from_zip(fill_coordinates(new.frame))
     if not far.empty:
         st.warning(f"{len(far)} clinic(s) have coordinates more than {FAR_FROM_ZIP_KM:g} km from their ZIP code's "
@@ -58,9 +61,9 @@ def review_and_save(candidate: bytes, base_hash: str, who: str, action: str, key
     current_bytes, current_hash = store().read()
     if current_hash != base_hash:
         last = store().last_entry() or {}
-        st.warning(f"The clinics file changed since you started (saved by {last.get('who', 'someone')} at "
-                   f"{last.get('when', 'an unknown time')}). Saving this would overwrite that change, so it "
+        st.warning("The clinics file changed since you started. Saving this would overwrite that change, so it "
                    "will be refused: start again from the current data.", icon=":material/sync_problem:")
+        text(f"Last saved by {last.get('who', 'someone')} at {last.get('when', 'an unknown time')}.")
     old, old_scores = checked(current_bytes, today)
     if not old.ok:  # the live file is broken: show everything as new rather than guessing
         old_frame = new.frame.iloc[0:0]
@@ -81,15 +84,32 @@ def review_and_save(candidate: bytes, base_hash: str, who: str, action: str, key
     grades.dataframe(grade_counts(old_scores["grade"], new_scores["grade"], checklist().grading.letters),
                      width="stretch")
     grades.dataframe(d.grades, hide_index=True, width="stretch")
-    note = st.text_input("What is this change? (goes into the audit log)", key=f"{key}_note")
+    note = st.text_input("What is this change? (goes into the audit log)", key=f"{key}_note", max_chars=500)
     sure = st.checkbox("I have reviewed these changes", key=f"{key}_sure")
-    if st.button("Save", type="primary", disabled=not sure, key=f"{key}_save"):
+    removal_ok = confirm_removal(len(old_frame), len(new.frame), len(d.removed), f"{key}_remove_{base_hash[:12]}")
+    if st.button("Save", type="primary", disabled=not (sure and removal_ok), key=f"{key}_save"):
         try:
             entry = store().save(candidate, base_hash, who=who, action=action, note=note)
-        except ConflictError as err:
-            st.error(str(err))
+        except ConflictError as err:  # its sentence names who saved: that part is shown as data, not Markdown
+            st.error("The clinics file changed since you loaded it. Nothing was saved: reload, review the other "
+                     "change, and apply yours again.", icon=":material/sync_problem:")
             if err.last_change:
                 st.json(err.last_change)
             return
+        except StoreError as err:  # lock held too long, disk full or read-only: the store's own sentence
+            st.error(str(err), icon=":material/error:")
+            return
         st.session_state[f"{key}_saved"] = entry
         st.rerun()
+
+
+def confirm_removal(before: int, after: int, removed: int, key: str) -> bool:
+    """A version that leaves no clinics, or removes more than half of them, needs a second, explicit tick
+    that says how many go; True when no such tick is needed or it is given."""
+    if after > 0 and removed * 2 <= before:
+        return True
+    left = "leaving no clinics at all" if after == 0 else f"leaving {after}"
+    st.warning(f"This version removes {removed} of the {before} clinics in the directory, {left}." if before
+               else "This version has no clinics.", icon=":material/warning:")
+    label = f"Yes, remove {removed} of {before} clinics" if before else "Yes, save a file with no clinics"
+    return st.checkbox(label, key=key)

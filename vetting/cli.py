@@ -112,9 +112,12 @@ def _parser() -> argparse.ArgumentParser:
 
     h = sub.add_parser("hash-password", help="make a password hash for .streamlit/secrets.toml",
                        description="Read a password (prompted, or one line on standard input) and print the "
-                                   "line to put under [analysts] in .streamlit/secrets.toml. The password itself "
-                                   "is never stored.")
-    h.add_argument("name", metavar="NAME", help="the analyst's sign-in name")
+                                   "line to put under [analysts] in .streamlit/secrets.toml, the name quoted as a "
+                                   "TOML key when it needs to be (a dot, a space or a quote stays part of the "
+                                   "name). The password itself is never stored.")
+    h.add_argument("name", metavar="NAME",
+                   help="the analyst's sign-in name: any letters, digits, spaces and punctuation; no control "
+                        "characters or line breaks, no space at either end (refused with exit 2)")
     p.commands = sub.choices  # name -> its parser, for synopsis()
     return p
 
@@ -259,9 +262,17 @@ def _diff(args: argparse.Namespace, today: dt.date) -> int:
 
 
 def _geocode(args: argparse.Namespace, today: dt.date) -> int:
+    from .store import StoreError
+
     if not Path(args.path).exists():
         raise UsageError(f"no such file: {args.path}")
-    result = load_clinics(args.path, today=today, locate=False)
+    store = Store(Path(args.path))
+    try:  # in place, the file is read once: the save is refused if it changed after this read
+        source, read_hash = store.read() if args.in_place else (args.path, "")
+    except StoreError as err:
+        print(err, file=sys.stderr)
+        return EXIT_INVALID
+    result = load_clinics(source, today=today, locate=False)
     if not result.ok:
         for err in result.errors:
             print(err, file=sys.stderr)
@@ -274,10 +285,12 @@ def _geocode(args: argparse.Namespace, today: dt.date) -> int:
         print(f"warning: {cid}: coordinates are {km:,.0f} km from ZIP {z}", file=sys.stderr)
     text = clinics_csv(filled).encode("utf-8")
     if args.in_place:
-        store = Store(Path(args.path))
-        data, h = store.read()
-        store.save(text, h, who=os.environ.get("USER", "cli"), action="geocode",
-                   note=f"{counts.get('ZIP centroid', 0)} located from ZIP")
+        try:
+            store.save(text, read_hash, who=os.environ.get("USER", "cli"), action="geocode",
+                       note=f"{counts.get('ZIP centroid', 0)} located from ZIP")
+        except StoreError as err:  # changed since the read, lock held too long, disk refused: one sentence
+            print(err, file=sys.stderr)
+            return EXIT_INVALID
     else:
         Path(args.out).write_bytes(text)
     print(f"{counts.get('listed', 0)} already located, {counts.get('ZIP centroid', 0)} filled from their ZIP, "
@@ -286,9 +299,16 @@ def _geocode(args: argparse.Namespace, today: dt.date) -> int:
 
 
 def _hash_password(args: argparse.Namespace, today: dt.date) -> int:
+    from .auth import account_name, analyst_line
+
+    try:  # refused before asking for the password: a name the sign-in form could never match
+        account_name(args.name)
+    except ValueError as err:
+        print(f"That name cannot be an analyst's: {err}.", file=sys.stderr)
+        return EXIT_USAGE
     password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
     try:
-        print(f'{args.name} = "{hash_password(password)}"')
+        print(analyst_line(args.name, hash_password(password)))  # the name quoted as a TOML key when needed
     except ValueError as err:
         raise UsageError(str(err)) from None
     return EXIT_OK
