@@ -21,9 +21,23 @@ from vetting.kinds import strip_invisible
 MAX_PARAM_CHARS = MAX_PLACE_CHARS
 MAX_PARAM_VALUES = 50  # compare takes 4 clinics, must-haves at most the checklist's criteria
 
+
+
+class _ToStderr(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a record is logged (the server's log)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 log = logging.getLogger("clinic_directory")
 if not log.handlers:
-    _handler = logging.StreamHandler(sys.stderr)
+    _handler = _ToStderr()
     _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     log.addHandler(_handler)
     log.propagate = False
