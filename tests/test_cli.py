@@ -158,3 +158,11 @@ def test_csv_output_neutralises_formulas(capsys, tmp_path):
     path.write_text(data)
     _, out, _ = run(capsys, "score", str(path))
     assert "'=HYPERLINK" in out
+
+
+def test_nothing_invisible_reaches_the_terminal(capsys, tmp_path):
+    path = tmp_path / "clinics\x1b[2J\u202e.csv"  # the path is printed back in the summary line
+    path.write_bytes(Path(VALID).read_bytes())
+    code, out, err = run(capsys, "validate", str(path))
+    assert code == 0 and "clinics[2J.csv: valid: 3 clinics" in out
+    assert "\x1b" not in err + out and "\u202e" not in err + out

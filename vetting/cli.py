@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import functools
 import getpass
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -23,10 +24,11 @@ from .diff import diff_frames
 from .export import clinics_csv, to_csv
 from .filters import nearby
 from .geo import FAR_FROM_ZIP_KM, ONLINE_TERMS, OnlineGeocoder, far_from_zip, geocode_missing, locate
+from .kinds import strip_invisible
 from .load import load_clinics
 from .scoring import ranked, score, scored
 from .search import is_stale
-from .store import Store
+from .store import Store, StoreError
 from .weights import read_weights
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -262,8 +264,6 @@ def _diff(args: argparse.Namespace, today: dt.date) -> int:
 
 
 def _geocode(args: argparse.Namespace, today: dt.date) -> int:
-    from .store import StoreError
-
     if not Path(args.path).exists():
         raise UsageError(f"no such file: {args.path}")
     store = Store(Path(args.path))
@@ -314,10 +314,27 @@ def _hash_password(args: argparse.Namespace, today: dt.date) -> int:
     return EXIT_OK
 
 
+class _Visible(io.TextIOBase):
+    """A text stream that passes on everything but invisible characters: no terminal escape sequence or
+    bidirectional override in a file, a place's name or an argument reaches the terminal."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(strip_invisible(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)  # exits 2 on usage errors, as argparse does
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Visible(stdout), _Visible(stderr)
     try:
         return run(args)
     except UsageError as err:
@@ -326,3 +343,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
