@@ -68,28 +68,44 @@ class Cells:
             return s.array.__arrow_array__()
         return pa.chunked_array([pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)])
 
+    def each(self, test: Callable[[pa.Array | pa.ChunkedArray], pa.Array | pa.ChunkedArray]) -> np.ndarray:
+        """An Arrow boolean kernel's answer per cell (null -> False). A categorical column (the fast reader's
+        yes/no and choice columns) is tested once per category, not once per row."""
+        s = self.text
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            categories = pa.array(s.cat.categories.to_numpy(dtype=object), type=pa.large_string())
+            per_category = np.append(_mask(test(categories)), False)
+            return per_category[s.cat.codes.to_numpy()]  # code -1 (no text) picks the trailing False
+        return _mask(test(self.arrow))
+
     @cached_property
     def blank(self) -> np.ndarray:
         """Where the cell is empty."""
-        return _mask(pc.equal(pc.binary_length(self.arrow), 0)) | _mask(pc.is_null(self.arrow))
+        return self.each(lambda a: pc.equal(pc.binary_length(a), 0)) | self.text.isna().to_numpy()
 
     @cached_property
     def not_plain(self) -> np.ndarray:
         """Where a cell holds anything but printable ASCII (non-ASCII letters, tabs, line breaks, controls)."""
-        return ~_mask(pc.ascii_is_printable(self.arrow))
+        return self.each(lambda a: pc.invert(pc.ascii_is_printable(a)))
 
     def containing_unusual(self, pattern: str) -> np.ndarray:
         """Where a cell contains `pattern`, a pattern that can only match outside printable ASCII: only those
         cells are searched (most columns of most files have none, so this costs one quick pass)."""
+        return self.where(self.not_plain, lambda a: pc.match_substring_regex(a, pattern))
+
+    def where(self, rows: np.ndarray, test: Callable[[pa.Array | pa.ChunkedArray], pa.Array]) -> np.ndarray:
+        """`test` (an Arrow boolean kernel) of the cells where `rows` holds, False elsewhere: a costly test
+        of the few cells that need it."""
         found = np.zeros(len(self.text), dtype=bool)
-        rows = np.flatnonzero(self.not_plain)
-        if len(rows):
-            found[rows] = _mask(pc.match_substring_regex(self.arrow.take(pa.array(rows)), pattern))
+        picked = np.flatnonzero(rows)
+        if len(picked):
+            found[picked] = _mask(test(pa.array(self.text.iloc[picked].to_numpy(dtype=object),
+                                                type=pa.large_string())))
         return found
 
     def matches(self, pattern: str, ignore_case: bool = True) -> np.ndarray:
         """Where the whole text matches `pattern` (RE2: linear time, no backtracking)."""
-        return _mask(pc.match_substring_regex(self.arrow, f"^(?:{pattern})$", ignore_case=ignore_case))
+        return self.each(lambda a: pc.match_substring_regex(a, f"^(?:{pattern})$", ignore_case=ignore_case))
 
     @cached_property
     def distinct(self) -> tuple[list[str], np.ndarray]:
@@ -216,7 +232,8 @@ def outside(lo: float, hi: float, shape: str | None = None) -> Callable[[Cells, 
 
 def unheld(cells: Cells, values: pd.Series, shape: str) -> np.ndarray:
     """Cells written as `shape` whose value could not be held (a whole number beyond 2**53, say)."""
-    return values.isna().to_numpy() & ~cells.blank & cells.matches(shape)
+    return cells.where(values.isna().to_numpy() & ~cells.blank,
+                       lambda a: pc.match_substring_regex(a, f"^(?:{shape})$", ignore_case=True))
 
 
 def negative(_cells: Cells, values: pd.Series) -> np.ndarray:
@@ -252,8 +269,9 @@ def column_rules(column: Column) -> list[Rule]:
         rules.append(Rule("required", lambda cells, _v: cells.blank, says("is required but empty")))
     if column.max_length:
         n = column.max_length
-        rules.append(Rule("max_length",
-                          lambda cells, _v: _mask(pc.greater(pc.utf8_length(cells.arrow), n)),
+        rules.append(Rule("max_length",  # characters are counted only in cells with more than n bytes
+                          lambda cells, _v: cells.where(cells.each(lambda a: pc.greater(pc.binary_length(a), n)),
+                                                        lambda a: pc.greater(pc.utf8_length(a), n)),
                           lambda v, _c: f"is {len(v)} characters long; at most {n} are allowed"))
     return rules
 
