@@ -52,7 +52,7 @@ def line(*parts: object, where=st, small: bool = False) -> None:
 
 def heading(value: object, level: int = 1, where=st) -> None:
     """A heading whose words come from the data (a clinic's name)."""
-    where.html(f"<h{level}>{html.escape(clean(value))}</h{level}>")
+    where.html(f'<h{level} style="line-height:1.2">{html.escape(clean(value))}</h{level}>')
 
 
 def safe_url(value: object) -> str | None:
