@@ -46,8 +46,8 @@ def text(value: object, where=st) -> None:
 
 def line(*parts: object, where=st, small: bool = False) -> None:
     """One paragraph made of parts (untrusted or not, all escaped); `Bold(part)` for bold ones."""
-    style = ' style="font-size:0.875rem;opacity:0.75"' if small else ""
-    where.html(f"<p{style}>{_html(parts)}</p>")
+    style = "margin:0" + (";font-size:0.875rem;opacity:0.75" if small else "")
+    where.html(f'<p style="{style}">{_html(parts)}</p>')
 
 
 def heading(value: object, level: int = 1, where=st) -> None:
