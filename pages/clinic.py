@@ -7,9 +7,10 @@ import streamlit as st
 
 from ui.boot import through_dashboard
 from ui.data import checklist, find_place, online_geocoding_enabled, usable_directory
-from ui.text import heading, line, safe_url, text
+from ui.text import heading, line, text
 from vetting.contract import ROUTE_LABELS
 from vetting.geo import distance_km
+from vetting.kinds import web_link
 from vetting.report import STATE_ICONS, cost_table, criteria_report, questions_to_ask, red_flag_sentences
 from vetting.search import is_stale
 
@@ -68,7 +69,7 @@ with about:
     text(f"Phone: {c['phone'] if pd.notna(c['phone']) else 'not listed'}")
     if c["location_source"] == "ZIP centroid":
         st.caption("Map position is the centre of the ZIP code: the record has no coordinates.")
-    url = safe_url(c["website"])
+    url = web_link(c["website"])  # the url rule's own pattern: httpſ:// and javascript: are no link
     if url:
         st.link_button("Open the clinic's website", url)
     st.subheader("Treatments", anchor=False)

@@ -3,8 +3,8 @@
 It is never rendered as Markdown or HTML. Streamlit's Markdown turns bare addresses (www.x, https://x,
 a@b) into live links even when every Markdown character is escaped, so untrusted text is shown with
 `st.text`, or HTML-escaped inside an element this module writes (`st.html`: no Markdown, no links, no
-scripts). Invisible characters are dropped, and a link is offered only for an address the data contract's
-url rule accepts (an ASCII http(s) scheme and host).
+scripts). Invisible characters are dropped. A page links a website only through vetting.kinds.web_link,
+the data contract's own url rule (an ASCII http(s) scheme and host).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from vetting.kinds import strip_invisible, web_link
+from vetting.kinds import strip_invisible
 
 MAX_SHOWN_CHARS = 2000  # more than any contract cell holds; a URL parameter may not
 
@@ -54,8 +54,3 @@ def heading(value: object, level: int = 1, where=st) -> None:
     """A heading whose words come from the data (a clinic's name)."""
     where.html(f'<h{level} style="line-height:1.2">{html.escape(clean(value))}</h{level}>')
 
-
-def safe_url(value: object) -> str | None:
-    """The value if it is a web link the contract accepts, else None (never javascript:, data: or a
-    look-alike scheme)."""
-    return web_link(value)

@@ -165,5 +165,4 @@ class Contract:
 CONTRACT = Contract(COLUMNS)
 BY_NAME: dict[str, Column] = CONTRACT.by_name
 COLUMN_NAMES: tuple[str, ...] = CONTRACT.names
-REQUIRED: tuple[str, ...] = CONTRACT.required
 columns_of = CONTRACT.columns_of
