@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from factory import TODAY, csv_bytes, row, typed
 from fake_nominatim import PLACES, fake_nominatim
@@ -185,3 +186,22 @@ def test_city_state_parsing_splits_at_the_last_comma(city, state):
 def test_an_overlong_or_invisible_place_is_no_place(query):
     assert locate(query) is None
     assert locate(query, online=lambda q: pytest.fail("asked online for a query that is no place")) is None
+
+
+def test_directions_link_goes_to_the_clinic_and_data_cannot_change_its_host():
+    from urllib.parse import parse_qs, urlsplit
+
+    from vetting.geo import DIRECTIONS_URL, directions_urls
+
+    frame = pd.DataFrame({
+        "street_address": ["1 Main St\nSuite 2", None, "x@evil.example/&api=2#"],
+        "city": ["Denver", "Boulder", "Aspen"], "state": ["CO", "CO", "CO"], "zip": ["80202", "80301", "81611"],
+        "latitude": [39.7, 40.01, None], "longitude": [-104.9, -105.27, None],
+        "location_source": ["listed", "listed", "unknown"]})
+    links = directions_urls(frame)
+    assert all(link.startswith(DIRECTIONS_URL) for link in links)
+    assert {urlsplit(link).netloc for link in links} == {urlsplit(DIRECTIONS_URL).netloc}
+    destinations = [parse_qs(urlsplit(link).query)["destination"] for link in links]
+    assert destinations[0] == ["1 Main St Suite 2, Denver, CO 80202"]
+    assert destinations[1] == ["40.010000,-105.270000"]  # no street: the listed coordinates
+    assert destinations[2] == ["x@evil.example/&api=2#, Aspen, CO 81611"]  # one parameter, the text as written

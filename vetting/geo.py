@@ -317,3 +317,26 @@ def geocode_missing(frame: pd.DataFrame, online: Callable[[str], Place | None] |
         if progress is not None:
             progress(done, len(todo))
     return out
+
+
+# ------------------------------------------------------------------ directions (an ordinary link)
+DIRECTIONS_URL = "https://www.google.com/maps/dir/?api=1&destination="  # Google's documented cross-platform Maps URL
+DIRECTIONS_HELP = "Opens Google Maps with the clinic as destination (only when you click it)."
+
+
+def directions_urls(clinics: pd.DataFrame) -> pd.Series:
+    """A directions link per clinic: to its street address when listed, else its listed coordinates, else its
+    city and ZIP. The destination is percent-encoded, so nothing from the data can change the link's host."""
+    from urllib.parse import quote_plus
+
+    def part(column: str) -> pd.Series:
+        return clinics[column].astype("string").fillna("") if column in clinics else pd.Series("", clinics.index)
+
+    town = part("city") + ", " + part("state") + " " + part("zip")
+    street = part("street_address").str.replace(r"\s+", " ", regex=True).str.strip()
+    address = (street + ", " + town).where(street != "", town)
+    if {"latitude", "longitude"} <= set(clinics):
+        listed = (clinics["location_source"] == LOCATION_LISTED) if "location_source" in clinics else True
+        coords = (clinics["latitude"].map("{:.6f}".format) + "," + clinics["longitude"].map("{:.6f}".format))
+        address = address.where(~((street == "") & listed & clinics["latitude"].notna()), coords)
+    return DIRECTIONS_URL + address.map(lambda a: quote_plus(strip_invisible(a).strip(" ,")))
