@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.boot import close_menu_on_phone
 from ui.data import directory
 from ui.guard import bound_query_params, guarded
 from ui.notices import sidebar_notices
@@ -28,6 +29,7 @@ page = st.navigation({
         st.Page("pages/edit.py", title="Edit data", icon=":material/edit:"),
         st.Page("pages/history.py", title="History", icon=":material/history:"),
     ],
-})
+}, position="top")
+close_menu_on_phone(page.url_path)
 guarded(lambda: sidebar_notices(directory().is_sample))
 guarded(page.run)

@@ -10,8 +10,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from testkit import sample
+from ui.results import PER_PAGE
 from vetting import load_checklist, load_clinics
-from vetting.search import SORTS
+from vetting.geo import distance_km
+from vetting.search import SORTS, value_per_100_dollars
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).parent / "corpus"
@@ -43,8 +46,32 @@ def numbers(at: AppTest) -> tuple[int, int]:
     return int(re.match(r"(\d+) clinic", text).group(1)), int(re.search(r"(\d+) shown", text).group(1))
 
 
-def table(at: AppTest):
-    return at.dataframe[0].value
+SCORED = sample.clinics().set_index("clinic_id", drop=False)
+
+
+def table(at: AppTest) -> pd.DataFrame:
+    """The clinics the results list shows (its first page), in order, from the links to their pages, with
+    their distance from the place searched and their value for money (as the search computes them)."""
+    ids = [m for h in at.html for m in re.findall(r'href="clinic\?clinic=([^&"]+)', h.value)]
+    shown = SCORED.loc[ids]
+    near = at.query_params.get("near")
+    if near:
+        origin = sample.place(near[0] if isinstance(near, list) else near)
+        shown = shown.assign(distance_km=distance_km(shown["latitude"], shown["longitude"], origin.latitude,
+                                                     origin.longitude))
+    return shown.assign(value=value_per_100_dollars(shown["score"], shown["price_per_session_usd"]))
+
+
+def drawn(at: AppTest) -> pd.DataFrame:
+    """Every clinic the search found (up to the map's limit), from the markers' ids on the map."""
+    import json
+
+    from vetting.maps import CLINIC_ID
+
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    ids = [point[CLINIC_ID] for trace in spec["data"] for point in trace.get("customdata") or ()
+           if isinstance(point, list)]
+    return SCORED.loc[list(dict.fromkeys(ids))]
 
 
 def test_find_page_defaults_whole_country_ranked_red_flags_hidden():
@@ -55,7 +82,7 @@ def test_find_page_defaults_whole_country_ranked_red_flags_hidden():
     assert area == len(SAMPLE) and shown < area
     assert "with a red flag" in count_line(at)
     t = table(at)
-    assert len(t) == shown and (t["n_red_flags"] == 0).all()
+    assert len(t) == min(shown, PER_PAGE) and (t["n_red_flags"] == 0).all()
     assert t["score"].is_monotonic_decreasing
     assert at.get("plotly_chart")
     sidebar = " ".join(c.value for c in at.sidebar.caption)
@@ -68,7 +95,7 @@ def test_red_flag_clinics_shown_when_asked():
     at.toggle(key="hide_red").set_value(False).run()
     area, shown = numbers(at)
     assert shown == area > hidden_by_default
-    assert (table(at)["n_red_flags"] > 0).any()
+    assert (drawn(at)["n_red_flags"] > 0).sum() == shown - hidden_by_default
 
 
 def test_search_by_zip_limits_to_radius_and_adds_distance():
@@ -100,36 +127,36 @@ def test_sorts(sort, column, ascending):
 def test_route_and_condition_filters():
     at = app()
     at.pills(key="route").set_value(["intranasal"]).run()
-    t = table(at)
-    assert len(t) > 0 and t["routes"].astype(str).str.contains("intranasal").all()
+    t = drawn(at)
+    assert len(t) == numbers(at)[1] and t["routes"].astype(str).str.contains("intranasal").all()
     assert "not offering your treatment route" in count_line(at)
     at.multiselect(key="condition").set_value(["ocd"]).run()
-    t2 = table(at)
+    t2 = drawn(at)
     assert 0 < len(t2) < len(t) and t2["conditions"].astype(str).str.contains("ocd").all()
 
 
 def test_price_insurance_financing_new_patients_filters():
     at = app()
-    base = len(table(at))
+    base = len(drawn(at))
     at.select_slider(key="max_price").set_value(500).run()
-    t = table(at)
+    t = drawn(at)
     assert 0 < len(t) < base and (t["price_per_session_usd"] <= 500).all()
     for key, column in (("insurance", "accepts_insurance"), ("financing", "financing_available"),
                         ("new_patients", "accepting_new_patients")):
         fresh = app()
         fresh.toggle(key=key).set_value(True).run()
         assert fresh.toggle(key=key).value
-        t = table(fresh)
+        t = drawn(fresh)
         assert 0 < len(t) < base and t[column].eq(True).all()
 
 
 def test_minimum_grade_and_stale_filters():
     at = app(min_grade="B")
-    assert set(table(at)["grade"]) <= {"A", "B"}
+    assert set(drawn(at)["grade"]) <= {"A", "B"}
     at = app()
-    base = len(table(at))
+    base = len(drawn(at))
     at.toggle(key="hide_stale").set_value(True).run()
-    assert len(table(at)) < base
+    assert len(drawn(at)) < base
     assert f"not verified in the last {CHECKLIST.grading.stale_period}" in count_line(at)
 
 
@@ -142,7 +169,7 @@ def test_url_round_trips_the_view():
     assert at.select_slider(key="min_grade").value == "C"
     # The same URL opened again shows the same clinics in the same order (widget -> URL is a browser test).
     assert list(table(app(**params)).index) == list(table(at).index)
-    assert (table(at)["grade"].isin(["A", "B", "C"])).all()
+    assert (drawn(at)["grade"].isin(["A", "B", "C"])).all()
     assert table(at)["price_per_session_usd"].dropna().is_monotonic_increasing
 
 
@@ -317,7 +344,7 @@ def test_an_overlong_or_invisible_place_in_the_url_is_no_place(near):
     at = app(near=near)
     assert not at.exception and not at.error
     assert len(at.text_input(key="near").value) <= MAX_PLACE_CHARS  # the box holds no more
-    assert "could not find that place" in at.warning[0].value
+    assert "link was ignored" in at.warning[0].value
     assert "in the directory" in count_line(at)
     assert "evil.example" not in " ".join(str(getattr(e, "value", "")) for e in at.main if e.type != "text_input")
 
@@ -327,3 +354,33 @@ def test_url_parameters_that_pages_read_directly_are_bounded():
     assert not at.exception and "Choose a clinic" in at.info[0].value
     at = app(page="pages/compare.py", compare=[FIRST, SECOND, "\u202e" + FIRST])
     assert not at.exception and len(at.dataframe[0].value) == 2
+
+
+def popover_labels(at: AppTest) -> list[str]:
+    def walk(node):
+        if getattr(node, "type", None) == "popover":
+            yield node.proto.popover.label
+        for child in getattr(node, "children", {}).values():
+            yield from walk(child)
+    return list(walk(at.main))
+
+
+def test_links_carry_values_old_label_links_still_open_and_the_filters_say_how_many_are_set():
+    from vetting.contract import ROUTE_LABELS
+
+    route = "intranasal"
+    old = app(sort=SORTS["value"], condition="Ptsd", max_price="$1,000", route=ROUTE_LABELS[route])  # labels
+    assert old.selectbox(key="sort").value == "value"
+    assert old.multiselect(key="condition").value == ["ptsd"]
+    assert old.select_slider(key="max_price").value == 1000
+    assert old.pills(key="route").value == [route]
+    # the URL now holds the values, and opening it shows the same search
+    url = {key: old.query_params[key] for key in ("sort", "condition", "max_price", "route")}
+    assert url == {"sort": "value", "condition": "ptsd", "max_price": "1000", "route": route}
+    new = app(sort="value", condition="ptsd", max_price="1000", route=route)
+    assert list(table(new).index) == list(table(old).index) and count_line(new) == count_line(old)
+    # a shared link says, on its first run, how many filters it sets (the sort is not a filter)
+    assert popover_labels(new) == ["Filters (3 set)"]
+    assert popover_labels(app()) == ["Filters"]
+    # nothing in the URL for what is left at its default
+    assert "hide_red" not in new.query_params and "radius" not in new.query_params

@@ -24,3 +24,24 @@ def through_dashboard() -> None:
         PagesManager.uses_pages_directory = False
         runpy.run_path(str(DASHBOARD), run_name="__main__")
         st.stop()
+
+
+# Streamlit keeps the sidebar's open/closed state in the browser (localStorage), and on a phone the open
+# sidebar covers most of the screen: tapping a page, or reloading, left the menu covering the page. This
+# closes it whenever a page is drawn on a screen narrower than Streamlit's medium breakpoint (where the
+# sidebar overlays the page instead of sitting beside it). The script is the app's own text, nothing else.
+_CLOSE_MENU_ON_PHONE = """<script data-page="{page}">
+(() => {
+  if (!window.matchMedia("(max-width: 767.98px)").matches) return;
+  const close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+  if (close) close.click();
+})();
+</script>"""
+
+
+def close_menu_on_phone(page: str) -> None:
+    """On a phone, close the menu whenever a page is drawn (after a tap on a page or a reload).
+
+    `page` (the page's url path, the app's own word) makes each page's script a new element, so it runs
+    again when the visitor goes to another page."""
+    st.sidebar.html(_CLOSE_MENU_ON_PHONE.replace("{page}", page), unsafe_allow_javascript=True)

@@ -43,9 +43,14 @@ if not log.handlers:
     log.propagate = False
 
 
+IGNORED = ("Part of this link was ignored: a value in it was too long or held hidden characters. The page "
+           "shows what the rest of the link asks for.")
+
+
 def bound_query_params() -> None:
-    """Drop URL parameters that are too long or hold invisible characters; keep at most MAX_PARAM_VALUES
-    values of a repeated one."""
+    """Drop URL parameters that are too long or hold invisible characters, and say that part of the link was
+    ignored; keep at most MAX_PARAM_VALUES values of a repeated one."""
+    dropped = False
     for key in list(st.query_params):
         values = st.query_params.get_all(key)
         kept = [v for v in values[:MAX_PARAM_VALUES] if len(v) <= MAX_PARAM_CHARS and strip_invisible(v) == v]
@@ -53,6 +58,9 @@ def bound_query_params() -> None:
             del st.query_params[key]
         elif kept != values:
             st.query_params[key] = kept
+        dropped |= len(kept) < len(values) or len(key) > MAX_PARAM_CHARS
+    if dropped:
+        st.warning(IGNORED, icon=":material/link_off:")
 
 
 def guarded(run: Callable[[], None]) -> None:

@@ -1,0 +1,117 @@
+"""Controls whose values live in the URL as stable values: ``?sort=value&condition=ptsd&max_price=500``.
+
+Streamlit's ``bind="query-params"`` writes an option's *label* into the URL (``sort=Best+value+%28score...``),
+so a reworded label would break every link shared before. A page here declares its URL parameters once
+(:class:`Param`), calls :func:`seed` before drawing its widgets and :func:`publish` after them:
+
+- ``seed`` gives each widget's key its value from the URL the first time the page is drawn in a session
+  (a shared link opens with its filters set, and anything counted from them, such as "Filters (2 set)", is
+  right on the first run). A value is read as the value or, for links made before, as its old label;
+  anything else is ignored.
+- ``publish`` writes the values back, leaving defaults out so a link holds only what was chosen.
+
+Widgets take only ``key=`` (never ``value``/``index``/``default``): their value is what session state holds,
+so their identity never changes between runs, and no choice is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
+FALSE_WORDS = frozenset({"false", "0", "no", "off"})
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+@dataclass(frozen=True)
+class Param:
+    """One control carried by the URL: its widget key (also the parameter's name), default and allowed values.
+
+    ``options`` None means any value of ``default``'s type (text, a whole number, or a number in
+    ``bounds``); ``label`` is how an option reads on screen (old URLs carried it); ``many`` for a list.
+    """
+
+    key: str
+    default: object
+    options: Sequence | None = None
+    label: Callable[[object], str] | None = None
+    many: bool = False
+    bounds: tuple[float, float] | None = None
+    _lookup: dict[str, object] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        lookup: dict[str, object] = {}
+        for option in self.options or ():
+            if self.label is not None:
+                lookup.setdefault(_key(str(self.label(option))), option)
+            lookup[_key(str(option))] = option  # the value wins over a label that reads the same
+        object.__setattr__(self, "_lookup", lookup)
+
+    def _one(self, raw: str) -> object | None:
+        """One URL value as an option (or a value of the default's type), None when it is not one."""
+        if self.options is not None:
+            return self._lookup.get(_key(raw))
+        if isinstance(self.default, bool):
+            word = raw.strip().lower()
+            return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
+        if isinstance(self.default, int | float):
+            try:
+                number = type(self.default)(raw.strip())
+            except ValueError:
+                return None
+            low, high = self.bounds or (float("-inf"), float("inf"))
+            return number if low <= number <= high else None
+        return raw
+
+    def read(self, values: list[str]) -> object:
+        """The value the URL asks for, or the default when it asks for nothing usable."""
+        if self.many:
+            chosen = [v for v in (self._one(raw) for raw in values) if v is not None]
+            return list(dict.fromkeys(chosen))  # in order, once each
+        value = self._one(values[-1]) if values else None
+        return self.default if value is None else value
+
+    def write(self, value: object) -> list[str]:
+        """The value as URL text ([] for the default: left out of the URL)."""
+        if self.many:
+            return [str(v) for v in value or ()]
+        if value == self.default or value is None:
+            return []
+        if isinstance(value, bool):
+            return ["true" if value else "false"]
+        if isinstance(value, float) and value.is_integer():
+            return [f"{value:g}"]
+        return [str(value)]
+
+    def is_set(self, value: object) -> bool:
+        """Whether ``value`` differs from the default (a filter that is 'set')."""
+        return bool(value) if self.many else value != self.default
+
+
+def seed(params: Sequence[Param]) -> None:
+    """Give each control its value from the URL, the first time it is drawn (see the module's doc)."""
+    for p in params:
+        if p.key not in st.session_state:
+            st.session_state[p.key] = p.read(st.query_params.get_all(p.key))
+
+
+def publish(params: Sequence[Param]) -> None:
+    """Write each control's value into the URL; defaults are left out."""
+    for p in params:
+        text = p.write(st.session_state.get(p.key, p.default))
+        if text != st.query_params.get_all(p.key):
+            if text:
+                st.query_params[p.key] = text if p.many else text[0]
+            else:
+                st.query_params.pop(p.key, None)
+
+
+def count_set(params: Sequence[Param]) -> int:
+    """How many of ``params`` hold something other than their default."""
+    return sum(p.is_set(st.session_state.get(p.key, p.default)) for p in params)
