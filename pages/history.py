@@ -65,7 +65,7 @@ try:
     current_hash = s.read()[1]
 except StoreError:
     current_hash = None
-st.subheader("Compare two versions", anchor=False)
+st.header("Compare two versions", anchor=False)
 left, right = st.columns(2)
 older = left.selectbox("Older", list(label), index=min(1, len(label) - 1), format_func=label.get)
 newer = right.selectbox("Newer", list(label), index=0, format_func=label.get)
@@ -84,7 +84,7 @@ if older_bytes is not None and newer_bytes is not None:
         st.warning("One of these versions does not pass the current checks, so it cannot be compared field by "
                    "field.")
 
-st.subheader("Roll back", anchor=False)
+st.header("Roll back", anchor=False)
 restored = st.session_state.pop("restored", None)
 if restored:
     short = restored[0][:12] if re.fullmatch(r"[0-9a-f]{12,}", restored[0]) else "the chosen version"

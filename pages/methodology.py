@@ -5,6 +5,7 @@ import streamlit as st
 from ui.boot import through_dashboard
 from ui.data import checklist
 from ui.notices import NOT_MEDICAL_ADVICE
+from ui.text import table as text_table
 
 through_dashboard()
 
@@ -35,27 +36,26 @@ Every criterion reads one fact from the clinic's record and is **met**, **not me
 - Records older than {g.stale_after_days} days since they were last verified are marked as such.
 """)
 
-st.subheader("The checklist", anchor=False)
+st.header("The checklist", anchor=False)
 st.caption("Rendered from vetting/checklist.toml, the same file the scorer reads. Weights are relative: a "
            "criterion of weight 5 counts five times one of weight 1.")
-table = rules.table()
-for category, rows in table.groupby("category", sort=False):
-    st.markdown(f"**{category}**")
-    st.table(rows.assign(critical=rows["critical"].map({True: "critical", False: ""}),
-                         weight=rows["weight"].map("{:g}".format))
-             .set_index("criterion").rename_axis("Criterion")
-             [["weight", "critical", "applies", "what it means", "sources"]]
-             .rename(columns=str.capitalize))
+for category, rows in rules.table().groupby("category", sort=False):
+    st.subheader(category, anchor=False)
+    text_table(rows.assign(critical=rows["critical"].map({True: "critical", False: ""}),
+                           weight=rows["weight"].map("{:g}".format))
+               .set_index("criterion").rename_axis("Criterion")
+               [["weight", "critical", "applies", "what it means", "sources"]]
+               .rename(columns=str.capitalize), label=f"Criteria: {category}")
 
-st.subheader("Sources", anchor=False)
+st.header("Sources", anchor=False)
 kinds = {"seed": "Articles this directory is built from", "guidance": "Professional guidance",
          "regulation": "Regulation and labelling"}
 for kind, heading in kinds.items():
-    st.markdown(f"**{heading}**")
+    st.subheader(heading, anchor=False)
     st.markdown("\n".join(f"- {s.title}" + (f" (`{s.file}`)" if s.file else "")
                           for s in rules.sources.values() if s.kind == kind))
 
-st.subheader("Facts worth knowing", anchor=False)
+st.header("Facts worth knowing", anchor=False)
 st.markdown("""
 - A common IV protocol is 0.5 mg/kg over 40 minutes (APA consensus statement, 2017); an induction series is
   often about 6 sessions.

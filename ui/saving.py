@@ -71,7 +71,7 @@ def review_and_save(candidate: bytes, base_hash: str, who: str, action: str, key
     else:
         old_frame = old.frame
     d = diff_frames(old_frame, new.frame, old_scores, new_scores)
-    st.subheader("Review the change", anchor=False)
+    st.header("Review the change", anchor=False)
     if d.empty:
         st.info("This version is identical to the current data: there is nothing to save.")
         return
