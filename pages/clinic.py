@@ -1,39 +1,115 @@
 """Clinic details: who they are, what it costs, how they scored on every criterion and why."""
 
 import datetime as dt
+import weakref
+from html import escape
 
 import pandas as pd
 import streamlit as st
 
 from ui.boot import through_dashboard
-from ui.data import checklist, find_place, online_geocoding_enabled, usable_directory
-from ui.text import heading, line, text
+from ui.data import Directory, checklist, find_place, online_geocoding_enabled, usable_directory
+from ui.text import Bold, heading, line, text
 from vetting.contract import ROUTE_LABELS
-from vetting.geo import distance_km
+from vetting.geo import directions_urls, distance_km
 from vetting.kinds import web_link
-from vetting.report import STATE_ICONS, cost_table, criteria_report, questions_to_ask, red_flag_sentences
+from vetting.report import (
+    checks_to_make,
+    cost_table,
+    criteria_html,
+    criterion_notes,
+    lists_prices,
+    questions_to_ask,
+    red_flag_sentences,
+)
 from vetting.search import is_stale
+
+PICKED = "clinic_picked"  # the picker's session-state key: its identity, whatever the URL says
+
+# The criteria lists (vetting.report.criteria_html): one column on a phone, more where there is room; no
+# colour carries meaning alone (each item says its state in words; the left border repeats it).
+CRITERIA_STYLE = """<style>
+.kc-cat h3 { font-size: 1.25rem; line-height: 1.3; margin: 1.25rem 0 0.125rem; padding: 0; }
+.kc-sum { margin: 0 0 0.5rem; font-size: 0.875rem; opacity: 0.8; }
+.kc-list { list-style: none; margin: 0 !important; padding: 0 !important; display: grid; gap: 0.5rem;
+           grid-template-columns: repeat(auto-fill, minmax(min(100%, 22rem), 1fr)); }
+.kc-item { margin: 0 !important; padding: 0.5rem 0.75rem; border: 1px solid rgba(128, 128, 128, 0.35);
+           border-left: 0.3rem solid rgba(128, 128, 128, 0.6); border-radius: 0.25rem; overflow-wrap: anywhere; }
+.kc-item p { margin: 0.125rem 0; }
+.kc-met { border-left-color: #21a354; }
+.kc-not-met { border-left-color: #d93025; }
+.kc-not-verified { border-left-color: #d08c00; }
+.kc-head { font-weight: 600; }
+.kc-state { white-space: nowrap; margin-right: 0.25rem; }
+.kc-meta, .kc-src, .kc-note { font-size: 0.875rem; }
+.kc-meta, .kc-src { opacity: 0.8; }
+.kc-label { font-weight: 600; }
+.kc-q ol { margin: 0.25rem 0 0.75rem; padding-left: 1.5rem; }
+.kc-q h3 { font-size: 1.25rem; line-height: 1.3; margin: 0.75rem 0 0.25rem; padding: 0; }
+.kc-q p { margin: 0; }
+</style>"""
+
+@st.cache_resource
+def _derived() -> dict[int, dict]:
+    """What this page derives from a directory, kept per Directory object (by id; dropped with it)."""
+    return {}
+
+
+def derived(data: Directory) -> dict:
+    """The picker's options (ids by name) and labels, and a directions link per clinic once asked for:
+    built once per directory, not on every run (a label per clinic cost ~1.5 s a run through Directory.label)."""
+    store = _derived()
+    found = store.get(id(data))
+    if found is None:
+        c = data.clinics
+        labels = dict(zip(c.index, c["name"].astype(str) + ", " + c["city"].astype(str) + ", "
+                          + c["state"].astype(str), strict=True))
+        found = {"ids": c.sort_values("name").index.tolist(), "labels": labels, "directions": {}}
+        store[id(data)] = found
+        weakref.finalize(data, store.pop, id(data), None)
+    return found
+
+
+def directions(data: Directory, clinic_id: str) -> str:
+    """The clinic's directions link (vetting.geo.directions_urls), built once per clinic."""
+    links = derived(data)["directions"]
+    if clinic_id not in links:
+        links[clinic_id] = directions_urls(data.clinics.loc[[clinic_id]]).iloc[0]
+    return links[clinic_id]
+
 
 through_dashboard()
 
 data = usable_directory()
 rules = checklist()
-
-ids = data.clinics.sort_values("name").index.tolist()
-# The URL carries the clinic's id (?clinic=kc-000123); a bound selectbox would carry its label instead.
+clinics = data.clinics
+view = derived(data)
+labels, ids = view["labels"], view["ids"]
+# The URL carries the clinic's id (?clinic=kc-000123). It seeds the picker once, when the page opens; from then
+# on the picker's own state decides and the page writes its choice back to the URL. (Passing the URL's choice
+# as index= made the widget a new one whenever the URL changed, so every second choice was lost.)
 asked = st.query_params.get("clinic")
-clinic_id = st.selectbox("Clinic", ids, index=ids.index(asked) if asked in ids else None, format_func=data.label,
-                         placeholder="Choose a clinic (type to search)")
-if clinic_id is not None:
-    st.query_params["clinic"] = clinic_id
+kept = st.session_state.get(PICKED)
+if PICKED not in st.session_state or (kept is not None and kept not in labels):
+    st.session_state[PICKED] = asked if asked in labels else None
+clinic_id = st.selectbox("Clinic", ids, index=None, key=PICKED, format_func=labels.__getitem__,
+                         filter_mode="contains", placeholder="Choose a clinic (type to search)")
+if st.query_params.get("clinic") != clinic_id:
+    if clinic_id is None:
+        del st.query_params["clinic"]
+    else:
+        st.query_params["clinic"] = clinic_id
 if clinic_id is None:
     st.title("Clinic details")
+    if asked and asked not in labels:
+        st.warning("The link names no clinic in this directory: it may have been removed.", icon=":material/help:")
     st.info("Choose a clinic above, or find one near you on the Find clinics page.")
     st.page_link("pages/find.py", label="Find clinics", icon=":material/search:")
     st.stop()
 
-c = data.clinics.loc[clinic_id]
+c = clinics.loc[clinic_id]
 states = data.states.loc[clinic_id]
+verified = pd.Timestamp(c["last_verified"]).date()
 heading(c["name"])
 line(f"{c['city']}, {c['state']} · clinic id {clinic_id}", small=True)
 
@@ -44,69 +120,72 @@ unverified = [rules[i].label.lower() for i in c["unverified"].split(";") if i]
 if unverified:
     st.warning("**Not verified** (critical, so graded C at best): the data does not say whether "
                + "; ".join(unverified) + ". That is unknown, not no: ask the clinic.", icon=":material/help:")
-verified = pd.Timestamp(c["last_verified"]).date()
 if is_stale(pd.Series([pd.Timestamp(verified)]), dt.date.today(), rules.grading.stale_after_days)[0]:
     st.warning(f"This record was last verified on {verified:%Y-%m-%d}, more than {rules.grading.stale_period} ago: "
                "details may have changed.", icon=":material/history:")
 
-m1, m2, m3, m4 = st.columns(4)
-m1.metric("Grade", c["grade"])
-m2.metric("Score", f"{c['score']:.0f} / 100")
-m3.metric("Data complete", f"{c['completeness']:.0%}", help="Share of applicable criteria with a known answer")
 near = st.query_params.get("place")
 place = find_place(near, online_geocoding_enabled()) if near else None
-if place is not None and pd.notna(c["latitude"]):
-    km = float(distance_km(c["latitude"], c["longitude"], place.latitude, place.longitude))
-    m4.metric("Distance", f"{km:.0f} km")
-    line(f"from {place.label}", where=m4, small=True)
-else:
-    m4.metric("Last verified", f"{verified:%Y-%m-%d}")
+with st.container(horizontal=True, gap="medium"):  # wraps: two or three a row on a phone
+    st.metric("Grade", c["grade"], width="content")
+    st.metric("Score", f"{c['score']:.0f} / 100", width="content")
+    st.metric("Data complete", f"{c['completeness']:.0%}", width="content",
+              help="Share of applicable criteria with a known answer")
+    st.metric("Last verified", f"{verified:%Y-%m-%d}", width="content")
+    if place is not None and pd.notna(c["latitude"]):
+        km = float(distance_km(c["latitude"], c["longitude"], place.latitude, place.longitude))
+        with st.container(width="content", gap=None):
+            st.metric("Distance", f"{km:.0f} km", width="content")
+            line(f"from {place.label}", small=True)
 
-about, cost = st.columns(2)
+about, cost = st.columns(2, gap="medium")
 with about:
-    st.subheader("Contact", anchor=False)
+    st.header("Contact", anchor=False)
     text(", ".join(str(v) for v in (c["street_address"], c["city"], c["state"], c["zip"]) if pd.notna(v)))
     text(f"Phone: {c['phone'] if pd.notna(c['phone']) else 'not listed'}")
     if c["location_source"] == "ZIP centroid":
-        st.caption("Map position is the centre of the ZIP code: the record has no coordinates.")
-    url = web_link(c["website"])  # the url rule's own pattern: httpſ:// and javascript: are no link
-    if url:
-        st.link_button("Open the clinic's website", url)
-    st.subheader("Treatments", anchor=False)
+        line("Map position is the centre of the ZIP code: the record has no coordinates.", small=True)
+    with st.container(horizontal=True, gap="small"):
+        url = web_link(c["website"])  # the url rule's own pattern: httpſ:// and javascript: are no link
+        if url:
+            st.link_button("Open the clinic's website", url, icon=":material/open_in_new:")
+        st.link_button("Directions", directions(data, clinic_id), icon=":material/directions:",
+                       help="Opens Google Maps in a new tab, with this clinic's address as the destination.")
+    st.header("Treatments", anchor=False)
     routes = [ROUTE_LABELS[r] for r in str(c["routes"] or "").split(";") if r]
-    st.markdown("**Routes:** " + (", ".join(routes) or "not listed"))
+    line(Bold("Routes: "), ", ".join(routes) or "not listed")
     conditions = [x.replace("_", " ") for x in str(c["conditions"] or "").split(";") if x]
-    st.markdown("**Conditions treated:** " + (", ".join(conditions) or "not listed"))
-
+    line(Bold("Conditions treated: "), ", ".join(conditions) or "not listed")
 
 with cost:
-    st.subheader("Cost and access", anchor=False)
+    st.header("Cost and access", anchor=False)
     st.dataframe(cost_table(c), hide_index=True, width="stretch")
-    st.caption("IV, IM and oral ketamine are off-label and usually not covered by insurance; esketamine "
-               "(Spravato) usually is, with prior authorisation.")
+    if lists_prices(c):
+        line(f"Prices as the record lists them (last verified {verified:%Y-%m-%d}): confirm them with the "
+             "clinic before you book.", small=True)
+    line("IV, IM and oral ketamine are off-label and usually not covered by insurance; esketamine "
+         "(Spravato) usually is, with prior authorisation.", small=True)
 
-st.subheader("How it scored", anchor=False)
-for col, (cat, name) in zip(st.columns(len(rules.categories)), rules.categories.items(), strict=True):
-    sub = c[f"subscore_{cat}"]
-    col.metric(name, "n/a" if pd.isna(sub) else f"{sub:.0f}")
-report = criteria_report(states, rules)
-report["state"] = report["state"].map(STATE_ICONS)
-report["critical"] = report["critical"].map({True: "critical", False: ""})
-report["weight"] = report["weight"].map("{:g}".format)
-for category, rows in report.groupby("category", sort=False):
-    with st.expander(f"{category}: " + ", ".join(f"{n} {s.split(' ', 1)[1]}" for s, n in
-                                                  rows["state"].value_counts().items()), expanded=True):
-        st.table(rows.set_index("criterion").rename_axis("Criterion")
-                 [["state", "critical", "weight", "what it means", "sources"]]
-                 .rename(columns={"state": "This clinic", "critical": "Critical", "weight": "Weight",
-                                  "what it means": "What it means", "sources": "Sources"}))
-st.caption("Not verified means the data does not say: it counts like not met in the score but is never "
-           "reported as no. Not applicable criteria (e.g. REMS without esketamine) do not count at all.")
+st.header("How it scored", anchor=False)
+g = rules.grading
+line(f"Critical criteria: a no is a red flag (grade {g.red_flag_grade}); not verified caps the grade at "
+     f"{g.unverified_grade_cap}. The weight is how much a criterion counts in the score. Not verified means "
+     "the data does not say: it counts like not met in the score but is never reported as no. Not "
+     "applicable criteria (e.g. REMS without esketamine) do not count at all.", small=True)
+subscores = {cat: c[f"subscore_{cat}"] for cat in rules.categories}
+st.html(CRITERIA_STYLE + criteria_html(states, rules, subscores, criterion_notes(c, states, rules)))
 
-questions = questions_to_ask(states, rules)
-if questions:
-    st.subheader("Questions to ask this clinic", anchor=False)
-    st.markdown("\n".join(f"{i}. {q}" for i, q in enumerate(questions, 1)))
+questions, checks = questions_to_ask(states, rules), checks_to_make(states, rules)
+if questions or checks:
+    st.header("Questions to ask this clinic", anchor=False)
+    parts = []
+    if questions:
+        parts.append("<h3>Not verified</h3><p>The record does not say. Ask:</p>"
+                     "<ol>" + "".join(f"<li>{escape(q)}</li>" for q in questions) + "</ol>")
+    if checks:
+        parts.append("<h3>The record says no</h3><p>Check whether it is still so, and why:</p>"
+                     "<ol>" + "".join(f"<li>{escape(q)}</li>" for q in checks) + "</ol>")
+    st.html('<div class="kc-q">' + "".join(parts) + "</div>")
 
 line(f"Last verified {verified:%Y-%m-%d}. Source: {c['source'] if pd.notna(c['source']) else 'not given'}.",
      small=True)

@@ -8,13 +8,21 @@ from ui.boot import through_dashboard
 from ui.data import checklist, usable_directory
 from vetting.export import to_csv
 from vetting.geo import FAR_FROM_ZIP_KM
-from vetting.quality import column_completeness, critical_unverified, grades_by_state, likely_duplicates, misplaced
+from vetting.quality import (
+    PERCENT_COLUMNS,
+    column_completeness,
+    critical_unverified,
+    grades_by_state,
+    likely_duplicates,
+    misplaced,
+    readable,
+)
 from vetting.quality import stale as stale_rows
 
 through_dashboard()
 
 st.title("Data quality")
-st.caption("Lists to go and verify. Each can be downloaded as CSV.")
+st.caption("Lists to go and verify. Each list can be downloaded as CSV.")
 data = usable_directory()
 clinics = data.clinics.reset_index(drop=True)
 today = dt.date.today()
@@ -22,11 +30,18 @@ rules = checklist()
 
 
 def section(title: str, table, name: str, note: str = "") -> None:
+    """A list with its count; shown and downloadable as a person reads it (vetting.quality.readable), or
+    "None." when empty (no table, no download of nothing)."""
     st.subheader(f"{title} ({len(table)})", anchor=False)
     if note:
         st.caption(note)
-    st.dataframe(table, hide_index=True, width="stretch", placeholder="—", height=min(400, 38 + 35 * len(table)))
-    st.download_button(f"Download: {title.lower()}", to_csv(table), f"{name}.csv", "text/csv", key=name)
+    if table.empty:
+        st.write("None.")
+        return
+    shown = readable(table)
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder="—", height=min(400, 38 + 35 * len(shown)),
+                 column_config={c: st.column_config.NumberColumn(format="%.1f%%") for c in PERCENT_COLUMNS.values()})
+    st.download_button(f"Download: {title.lower()}", to_csv(shown), f"{name}.csv", "text/csv", key=name)
 
 
 complete = clinics[["clinic_id", "name", "completeness"]].sort_values("completeness", kind="stable")

@@ -9,9 +9,9 @@ from ui.choices import PRICES, condition_label, price_label
 from ui.data import checklist, find_place, online_geocoding_enabled, rescored, usable_directory
 from ui.text import Bold, line, text
 from vetting.contract import CONDITIONS, ROUTE_LABELS, ROUTES
-from vetting.export import referral_sheet, to_csv
-from vetting.geo import MAX_PLACE_CHARS
-from vetting.report import referral_list
+from vetting.export import REWEIGHTED_COLUMNS, referral_sheet, reweighted_note, to_csv
+from vetting.geo import DIRECTIONS_HELP, MAX_PLACE_CHARS
+from vetting.report import must_have_line, referral_list
 from vetting.search import PatientQuery, describe, search
 from vetting.weights import Weights, parse_weights, shares, to_toml
 
@@ -108,34 +108,48 @@ with results:
         st.warning("We could not find that place. Try a 5-digit ZIP or “City, ST”.")
     line(Bold(describe(found, place, radius if place else None)))
     top_n = st.columns([1, 3])[0].number_input("How many to list", 1, 50, 10, key="top", bind=URL)
-    rows = referral_list(found.clinics.head(int(top_n)), data.states, must, rules)
+    reweighted = effective != rules.weights().to_dict()  # grades differ from those patients see on the site
+    rows = referral_list(found.clinics.head(int(top_n)), data.states, must, rules,
+                         site=data.clinics if reweighted else None)
+    must_line = must_have_line(must, rules, unverified_ok)
+    st.caption(must_line)
+    if reweighted:
+        st.caption(reweighted_note(in_effect))
+    grade_headers = REWEIGHTED_COLUMNS if reweighted else {"grade": "Grade"}
     st.dataframe(rows, hide_index=True, width="stretch", placeholder="—", column_order=[
-        "rank", "name", "grade", "why it matched", "critical, not verified", "distance_km",
-        "price_per_session_usd", "phone", "website", "address", "score", "other, not verified"],
+        "rank", "name", "grade", "site_grade", "distance_km", "price_per_session_usd", "last_verified", "phone",
+        "directions", "website", *(["must-haves to confirm"] if must and unverified_ok else []),
+        "critical, not verified", "address", "score", "other, not verified"],
         column_config={
             "rank": st.column_config.NumberColumn("#", width="small"),
             "name": st.column_config.TextColumn("Clinic", width="medium"),
-            "grade": st.column_config.TextColumn("Grade", width="small"),
-            "why it matched": st.column_config.TextColumn("Why it matched", width="large"),
+            "grade": st.column_config.TextColumn(grade_headers["grade"], width="small" if not reweighted else None),
+            "site_grade": st.column_config.TextColumn(REWEIGHTED_COLUMNS["site_grade"],
+                                                      help="The grade patients see in the directory."),
+            "must-haves to confirm": st.column_config.TextColumn(
+                "Must-haves to confirm", help="Must-haves this clinic's record does not confirm either way."),
             "critical, not verified": st.column_config.TextColumn("Critical, not verified"),
             "other, not verified": st.column_config.TextColumn("Other, not verified"),
             "phone": st.column_config.TextColumn("Phone"),
             "address": st.column_config.TextColumn("Address", width="large"),
             "score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%.0f"),
-            "distance_km": st.column_config.NumberColumn("Distance", format="%.0f km"),
+            "distance_km": st.column_config.NumberColumn("Distance", format="%d km"),
             "price_per_session_usd": st.column_config.NumberColumn("Session", format="$%d"),
+            "last_verified": st.column_config.TextColumn("Last verified"),
+            "directions": st.column_config.LinkColumn("Directions", display_text="Directions",
+                                                      validate=r"^https://", help=DIRECTIONS_HELP),
             "website": st.column_config.LinkColumn("Website", validate=r"^https?://"),
         })
     criteria_used = [
-        "Must-haves: " + ("; ".join(labels[m] for m in must) or "none")
-        + (" (not verified allowed to pass)" if unverified_ok and must else ""),
+        must_line,
         f"Location: {place.label}, within {radius} km" if place else "Location: anywhere",
-        "Conditions: " + (", ".join(c.replace("_", " ") for c in conditions) or "any"),
+        "Conditions: " + (", ".join(condition_label(c) for c in conditions) or "any"),
         "Routes: " + (", ".join(ROUTE_LABELS[r] for r in routes or ()) or "any"),
         f"Price ceiling: {'none' if max_price == 'any' else f'${max_price:,} per session'}"
         + ("; must accept insurance" if insurance else ""),
         "Clinics with a red flag excluded" if hide_red else "Clinics with a red flag included",
         f"Weights: {in_effect}",
+        *([reweighted_note(in_effect)] if reweighted else []),
     ]
     left, mid, right = st.columns(3)
     left.download_button("Referral list (CSV)", to_csv(rows), "referral-list.csv", "text/csv", width="stretch")

@@ -26,7 +26,7 @@ from vetting.scoring import MET
 pytestmark = pytest.mark.browser
 
 
-CSV_HEADER = ["rank", "clinic_id", "name", "grade", "score", "why it matched"]
+CSV_HEADER = ["rank", "clinic_id", "name", "grade", "score", "must-haves to confirm", "last_verified", "directions"]
 DEFAULT_TOP = 10  # "How many to list" starts at 10
 RADIUS_KM = 120  # "Maximum distance (km)" starts at 120
 
@@ -175,11 +175,10 @@ def test_referral_builder_lists_downloads_and_shares(page, new_tab, app_log_path
     missing = [c for c in CSV_HEADER if c not in header]
     assert not missing, f"CSV header lacks {missing}: {header}"
     assert len(rows) == min(DEFAULT_TOP, shown), f"{len(rows)} CSV rows; the page says {shown} shown"
-    for row in rows:
-        why = row["why it matched"]
-        assert why.startswith("Meets: "), f"row {row['rank']} ({row['name']}): {why!r}"
-        for label in must.values():
-            assert label in why, f"row {row['rank']} ({row['name']}) does not mention '{label}': {why!r}"
+    for row in rows:  # every clinic meets the must-haves (said once, in the sheet's header): no row repeats them
+        assert row["must-haves to confirm"] == "", f"row {row['rank']}: {row['must-haves to confirm']!r}"
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["last_verified"]), f"row {row['rank']}: {row['last_verified']!r}"
+        assert row["directions"].startswith("https://"), f"row {row['rank']}: no directions link"
     assert rows[0]["name"] == first_clinic, f"CSV starts with {rows[0]['name']!r}, the table with {first_clinic!r}"
     assert [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1)), "CSV ranks are not 1..n"
 
@@ -199,6 +198,11 @@ def test_referral_builder_lists_downloads_and_shares(page, new_tab, app_log_path
         assert f"Prepared {dt.date.today().isoformat()}" in sheet_text, "the sheet carries no preparation date"
         must_line = "Must-haves: " + "; ".join(must.values())
         assert must_line in sheet_text, f"the sheet lacks the must-have line {must_line!r}"
+        for label in must.values():
+            assert sheet_text.count(label) == 1, f"the sheet repeats the must-have {label!r} instead of saying it once"
+        headers = [squash(t) for t in sheet.locator("table thead th").all_inner_texts()]
+        assert "Last verified" in headers and "Grade on the site" in headers, headers  # the preset re-weights
+        assert "Grades re-weighted for this patient" in sheet_text, "the sheet does not say the grades are re-weighted"
         assert "within" in sheet_text and place in sheet_text, "the sheet does not say where the patient is"
         assert preset in sheet_text, "the sheet does not say which weights were used"
         body_rows = sheet.locator("table tbody tr")

@@ -5,17 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from decimal import ROUND_HALF_UP, Decimal
+from html import escape as html_escape
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from vetting import load_checklist, load_clinics, score, scored
-from vetting.export import referral_sheet
-from vetting.geo import Place
-from vetting.report import referral_list
+from vetting.export import km_text, referral_sheet, reweighted_note, whole_km
+from vetting.geo import Place, directions_urls
+from vetting.report import must_have_line, referral_list
 from vetting.scoring import MET, UNKNOWN
 from vetting.search import PatientQuery, must_have_mask, search
 from vetting.weights import Weights, parse_weights, read_weights, shares, to_json, to_toml, write_weights
@@ -151,18 +154,20 @@ def test_cli_reads_a_saved_weights_file(tmp_path, capsys):
 
 
 # ------------------------------------------------------------------ the list and the sheet
-def test_referral_list_says_why_and_what_is_not_verified():
+def test_referral_list_says_once_what_all_rows_share_and_per_row_what_is_theirs():
     must = ("acls_on_site", "psychiatric_evaluation")
     q = PatientQuery(origin=Place(39.74, -104.99, "Denver, CO"), radius_km=200, must_have=must, unverified_passes=True)
     r = search(CLINICS, q, TODAY, states=SCORES.states)
     rows = referral_list(r.clinics, SCORES.states, must, CHECKLIST)
     assert list(rows["rank"]) == list(range(1, len(rows) + 1)) and len(rows) > 0
     acls = CHECKLIST["acls_on_site"].label
-    for why, (_, clinic) in zip(rows["why it matched"], r.clinics.iterrows(), strict=True):
+    for confirm, (_, clinic) in zip(rows["must-haves to confirm"], r.clinics.iterrows(), strict=True):
         state = SCORES.states.loc[clinic.name, "acls_on_site"]
-        assert (acls in why.split("Passed as not verified:")[0]) == (state == MET)
+        assert (acls in confirm) == (state == UNKNOWN)  # only a must-have this clinic's record leaves open
     assert rows["distance_km"].max() <= 200
-    assert {"phone", "website", "address"} <= set(rows.columns)
+    assert {"phone", "website", "address", "last_verified", "directions"} <= set(rows.columns)
+    assert list(rows["last_verified"]) == list(r.clinics["last_verified"].dt.strftime("%Y-%m-%d"))
+    assert must_have_line(must, CHECKLIST, True).startswith(f"Must-haves: {acls}; ")
 
 
 def test_referral_sheet_has_date_criteria_and_disclaimer():
@@ -170,6 +175,69 @@ def test_referral_sheet_has_date_criteria_and_disclaimer():
     page = referral_sheet(rows, ["Must-haves: ACLS", "Location: Denver, CO"], TODAY, sample=True)
     assert "Prepared 2026-11-21" in page and "Must-haves: ACLS" in page and "Not medical advice" in page
     assert "fictional" in page and "size: landscape" in page and page.count("<tr>") == 4
+
+
+def sheet_rows(page: str) -> list[dict[str, str]]:
+    """The sheet's table as {header: cell text} per row (tags dropped, entities read)."""
+    import html
+
+    def cells(row: str, tag: str) -> list[str]:
+        return [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", row)]
+
+    table = re.search(r"<table>(.*)</table>", page, re.S).group(1)
+    head = cells(re.search(r"<thead>(.*?)</thead>", table, re.S).group(1), "th")
+    body = table.split("<tbody>")[1]
+    return [dict(zip(head, cells(r, "td"), strict=True)) for r in re.findall(r"<tr>(.*?)</tr>", body)]
+
+
+def test_a_sheet_graded_with_other_weights_says_so_and_gives_the_sites_grade():
+    # A preset under which some clinic's grade is not the one patients see in the directory.
+    preset, clinics = next((p, c) for p in CHECKLIST.presets
+                           if ((c := scored(FRAME, weights=Weights(p).resolve(CHECKLIST), today=TODAY))["grade"]
+                               != CLINICS["grade"]).any())
+    moved = clinics.index[(clinics["grade"] != CLINICS["grade"]).to_numpy()][:3]
+    rows = referral_list(clinics.loc[moved], SCORES.states, [], CHECKLIST, site=CLINICS)
+    label = CHECKLIST.presets[preset].label
+    page = referral_sheet(rows, ["Must-haves: none", reweighted_note(label)], TODAY)
+    assert "Grades re-weighted for this patient" in page and label in page
+    for printed, i in zip(sheet_rows(page), moved, strict=True):
+        assert printed["Grade, these weights"] == clinics.loc[i, "grade"]
+        assert printed["Grade on the site"] == CLINICS.loc[i, "grade"] != clinics.loc[i, "grade"]
+    plain = referral_sheet(referral_list(CLINICS.loc[moved], SCORES.states, [], CHECKLIST), [], TODAY)
+    assert "Grade on the site" not in plain and [r["Grade"] for r in sheet_rows(plain)] == list(
+        CLINICS.loc[moved, "grade"])
+
+
+def test_the_sheet_states_the_must_haves_once_and_dates_and_directs_every_clinic():
+    must = ["acls_on_site", "psychiatric_evaluation"]
+    labels = [CHECKLIST[m].label for m in must]
+    found = search(CLINICS, PatientQuery(must_have=tuple(must)), TODAY, states=SCORES.states).clinics.head(5)
+    assert len(found) > 1
+    rows = referral_list(found, SCORES.states, must, CHECKLIST)
+    page = referral_sheet(rows, [must_have_line(must, CHECKLIST, False)], TODAY)
+    for label in labels:
+        assert page.count(label) == 1, f"{label!r} is printed {page.count(label)} times, not once in the header"
+    printed = sheet_rows(page)
+    assert [r["Last verified"] for r in printed] == list(found["last_verified"].dt.strftime("%Y-%m-%d"))
+    assert [r["Directions"] for r in printed] == ["Directions"] * len(found)
+    links = re.findall(r'<a href="([^"]+)">Directions</a>', page)
+    assert links == [html_escape(u) for u in directions_urls(found)]
+
+
+def test_distances_read_the_same_in_the_list_on_the_page_and_on_the_sheet():
+    # The browser shows "%.0f km" with JavaScript's toFixed: the nearest whole km, a tie going up, from the
+    # exact distance. 116.46 km was listed as 116.5 (the page then showed 117) and printed as 116.
+    picked = CLINICS.head(4).assign(distance_km=[116.46, 116.5, 2.5, 80.25])
+    rows = referral_list(picked, SCORES.states, [], CHECKLIST)
+    expected = [int(Decimal(d).quantize(Decimal(1), ROUND_HALF_UP)) for d in picked["distance_km"]]
+    assert list(rows["distance_km"]) == expected == [116, 117, 3, 80]
+    assert [int(r["km"]) for r in sheet_rows(referral_sheet(rows, [], TODAY))] == expected
+
+
+@given(km=st.floats(0, 5000, allow_nan=False))
+def test_whole_km_rounds_as_the_browser_does(km):
+    expected = int(Decimal(km).quantize(Decimal(1), ROUND_HALF_UP))  # toFixed(0) on the exact double
+    assert whole_km(pd.Series([km])).iloc[0] == expected and km_text(km) == f"{expected} km"
 
 
 # ------------------------------------------------------------------ the page
@@ -189,9 +257,11 @@ def test_referral_page_filters_ranks_and_says_which_weights():
     at.multiselect(key="must").set_value(["acls_on_site", "psychiatric_evaluation"]).run()
     after = at.dataframe[0].value
     assert 0 < len(after) < before
-    assert after["why it matched"].str.startswith("Meets: ").all()
+    assert (after["must-haves to confirm"] == "").all()  # each meets them: said once, above the table
+    assert must_have_line(["acls_on_site", "psychiatric_evaluation"], CHECKLIST, False) in [c.value for c in at.caption]
     at.toggle(key="unverified_ok").set_value(True).run()
-    assert len(at.dataframe[0].value) >= len(after)
+    lenient = at.dataframe[0].value
+    assert len(lenient) >= len(after) and (lenient["must-haves to confirm"] != "").any()
     at.selectbox(key="preset").set_value("safety_first").run()
     assert "Safety first" in at.info[0].value
     at.slider(key="w_care").set_value(2.0).run()

@@ -1,5 +1,7 @@
 """Choices offered by more than one screen, and how they read."""
 
+from vetting.contract import CONDITION_LABELS
+
 PRICES = ["any", 300, 400, 500, 600, 700, 800, 1000, 1500]
 
 
@@ -9,5 +11,5 @@ def price_label(p) -> str:
 
 
 def condition_label(c: str) -> str:
-    """'treatment_resistant_depression' -> 'Treatment resistant depression'."""
-    return c.replace("_", " ").capitalize()
+    """A condition's name as people write it ('ptsd' -> 'PTSD'; vetting.contract.CONDITION_LABELS)."""
+    return CONDITION_LABELS.get(c, c.replace("_", " ").capitalize())

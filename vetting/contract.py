@@ -73,6 +73,11 @@ CONDITIONS = (
     "depression", "treatment_resistant_depression", "anxiety", "ptsd", "ocd", "bipolar_depression",
     "suicidal_ideation", "chronic_pain", "migraine", "fibromyalgia", "crps", "neuropathic_pain",
 )
+CONDITION_LABELS = {"depression": "Depression", "treatment_resistant_depression": "Treatment-resistant depression",
+                    "anxiety": "Anxiety", "ptsd": "PTSD", "ocd": "OCD", "bipolar_depression": "Bipolar depression",
+                    "suicidal_ideation": "Suicidal ideation", "chronic_pain": "Chronic pain", "migraine": "Migraine",
+                    "fibromyalgia": "Fibromyalgia", "crps": "CRPS (complex regional pain syndrome)",
+                    "neuropathic_pain": "Neuropathic pain"}
 
 _TRI = TRISTATE
 COLUMNS: tuple[Column, ...] = (

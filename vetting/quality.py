@@ -8,6 +8,7 @@ import pandas as pd
 
 from .checklist import Checklist
 from .contract import COLUMN_NAMES
+from .export import iso_days, whole_km
 from .geo import far_from_zip
 from .scoring import UNKNOWN
 from .search import is_stale
@@ -26,9 +27,11 @@ def column_completeness(frame: pd.DataFrame) -> pd.DataFrame:
 def stale(frame: pd.DataFrame, today: dt.date, days: int) -> pd.DataFrame:
     """Clinics not verified in `days`, oldest first, with how many days ago."""
     age = (pd.Timestamp(today) - frame["last_verified"]).dt.days
-    out = frame.assign(days_since_verified=age)[is_stale(frame["last_verified"], today, days)]
+    out = frame.assign(days_since_verified=age)[is_stale(frame["last_verified"], today, days)].sort_values(
+        "days_since_verified", ascending=False)
+    out = out.assign(last_verified=iso_days(out["last_verified"]))
     return out[["clinic_id", "name", "city", "state", "last_verified", "days_since_verified", "phone",
-                "website"]].sort_values("days_since_verified", ascending=False).reset_index(drop=True)
+                "website"]].reset_index(drop=True)
 
 
 def critical_unverified(frame: pd.DataFrame, states: pd.DataFrame, checklist: Checklist) -> pd.DataFrame:
@@ -47,7 +50,7 @@ def misplaced(frame: pd.DataFrame) -> pd.DataFrame:
     """Clinics whose listed coordinates are far from their ZIP (frame loaded with locate=True)."""
     far = far_from_zip(frame)
     return far[["clinic_id", "name", "city", "state", "zip", "latitude", "longitude", "km_from_zip"]].assign(
-        km_from_zip=far["km_from_zip"].round(0)).reset_index(drop=True)
+        km_from_zip=whole_km(far["km_from_zip"])).reset_index(drop=True)
 
 
 def likely_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -71,3 +74,19 @@ def grades_by_state(scored: pd.DataFrame, checklist: Checklist) -> pd.DataFrame:
     table = pd.crosstab(scored["state"], scored["grade"]).reindex(columns=list(checklist.grading.letters),
                                                                   fill_value=0)
     return table.assign(total=table.sum(axis=1)).rename_axis(None, axis=1).reset_index()
+
+
+PERCENT_COLUMNS = {"share": "% filled", "completeness": "% known"}
+
+
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """A quality list as a person reads it (on the page and in its CSV): dates as YYYY-MM-DD, shares
+    (0.303) as percentages (30.3) under a name that says so."""
+    out = table.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = iso_days(out[column])
+    for column in PERCENT_COLUMNS:
+        if column in out:
+            out[column] = (pd.to_numeric(out[column], errors="coerce") * 100).round(1)
+    return out.rename(columns=PERCENT_COLUMNS)

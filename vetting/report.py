@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 
 from .checklist import Checklist, label_lists
-from .scoring import MET, NOT_MET, UNKNOWN, join_ids, state_labels
+from .export import iso_days, whole_km
+from .geo import directions_urls
+from .scoring import NOT_MET, UNKNOWN, join_ids, state_labels
 
 STATE_ICONS = {"met": "✓ met", "not met": "✗ not met", "not verified": "? not verified",
                "not applicable": "– not applicable"}
@@ -37,6 +39,89 @@ def red_flag_sentences(states: pd.Series, checklist: Checklist) -> list[str]:
     """Plain sentences for the critical criteria this clinic answers no."""
     return [f"The clinic's record says no to: {c.label.lower()}." for c in checklist.criteria
             if c.critical and states[c.id] == NOT_MET]
+
+
+def checks_to_make(states: pd.Series, checklist: Checklist) -> list[str]:
+    """What to ask about the criteria this clinic's record answers no (the record may be out of date, or the
+    clinic may explain), critical ones first: the criterion, then its checklist question."""
+    not_met = [c for c in checklist.criteria if states[c.id] == NOT_MET]
+    not_met.sort(key=lambda c: (not c.critical, -c.weight))
+    return [f"The record says no to “{c.label}”. Ask: {c.question}" for c in not_met]
+
+
+# The record's own price columns (data contract): what "the record lists prices" means.
+PRICE_COLUMNS = ("price_per_session_usd", "price_series_usd", "consultation_fee_usd")
+PRICES_PUBLISHED_COLUMN = "pricing_published"  # the column behind the checklist's "prices are published"
+
+
+def lists_prices(clinic: pd.Series) -> bool:
+    """Whether the record lists any price (session, series or consultation)."""
+    return any(pd.notna(clinic.get(c)) for c in PRICE_COLUMNS)
+
+
+def criterion_notes(clinic: pd.Series, states: pd.Series, checklist: Checklist) -> dict[str, str]:
+    """Notes that reconcile a criterion with the rest of the record, by criterion id.
+
+    A record can list prices while the clinic's publishing them is not verified (or answered no): the note
+    says so plainly, so "prices are published: not verified" never reads as "there are no prices". Scores do
+    not change: the criterion keeps its state.
+    """
+    notes: dict[str, str] = {}
+    if not lists_prices(clinic):
+        return notes
+    for c in checklist.criteria:
+        if c.evaluate.get("column") != PRICES_PUBLISHED_COLUMN:
+            continue
+        if states[c.id] == UNKNOWN:
+            notes[c.id] = ("The record lists prices (see Cost and access), but whether the clinic publishes "
+                           "them was not verified.")
+        elif states[c.id] == NOT_MET:
+            notes[c.id] = ("The record lists prices (see Cost and access), but says the clinic does not "
+                           "publish them: ask for the full cost in writing.")
+    return notes
+
+
+def _state_counts(words: list[str]) -> str:
+    """'4 met, 4 not met, 1 not verified' (in the states' own order, the ones present)."""
+    return ", ".join(f"{words.count(w)} {w}" for w in STATE_ICONS if w in words)
+
+
+def criteria_html(states: pd.Series, checklist: Checklist, subscores: dict[str, float] | None = None,
+                  notes: dict[str, str] | None = None) -> str:
+    """Every criterion for one clinic as HTML that fits any width: per category an <h3>, a summary line and
+    a list; per criterion its state (icon and words), label, critical or not, weight, meaning, any note and
+    sources. Every text is HTML-escaped. Classes (kc-...) are for the page's style; state classes are
+    kc-met, kc-not-met, kc-not-verified, kc-not-applicable."""
+    from html import escape
+
+    labels = state_labels(states[checklist.ids].to_frame().T).iloc[0]
+    notes = notes or {}
+    parts: list[str] = []
+    for cat, name in checklist.categories.items():
+        criteria = [c for c in checklist.criteria if c.category == cat]
+        if not criteria:
+            continue
+        words = [labels[c.id] for c in criteria]
+        sub = (subscores or {}).get(cat)
+        summary = _state_counts(words)
+        if subscores is not None:
+            summary = ("Subscore: not applicable" if sub is None or pd.isna(sub) else f"Subscore {sub:.0f} / 100") \
+                + " · " + summary
+        items = []
+        for c, word in zip(criteria, words, strict=True):
+            meta = ["Critical" if c.critical else "Not critical", f"weight {c.weight:g}"]
+            note = f'<p class="kc-note">{escape(notes[c.id])}</p>' if c.id in notes else ""
+            sources = "; ".join(checklist.cite(r) for r in c.sources)
+            items.append(
+                f'<li class="kc-item kc-{word.replace(" ", "-")}">'
+                f'<p class="kc-head"><span class="kc-state">{escape(STATE_ICONS[word])}</span> '
+                f'<span class="kc-name">{escape(c.label)}</span></p>'
+                f'<p class="kc-meta">{escape(" · ".join(meta))}</p>'
+                f'<p class="kc-means">{escape(c.explanation)}</p>{note}'
+                f'<p class="kc-src"><span class="kc-label">Sources:</span> {escape(sources)}</p></li>')
+        parts.append(f'<section class="kc-cat"><h3>{escape(name)}</h3><p class="kc-sum">{escape(summary)}</p>'
+                     f'<ul class="kc-list">{"".join(items)}</ul></section>')
+    return "".join(parts)
 
 
 def compare_table(states: pd.DataFrame, names: list[str], checklist: Checklist) -> pd.DataFrame:
@@ -73,7 +158,8 @@ def cost_table(clinic: pd.Series) -> pd.DataFrame:
 
 
 def compare_facts(clinics: pd.DataFrame, names: list[str], distance_label: str | None = None) -> pd.DataFrame:
-    """The headline facts of clinics being compared; `distance_km` shown when present and labelled."""
+    """The headline facts of clinics being compared, a row per clinic: prices in dollars, last verified as
+    YYYY-MM-DD, website and directions links; `distance_km` (whole km) shown when present and labelled."""
     facts = pd.DataFrame({
         "Clinic": names,
         "City": (clinics["city"] + ", " + clinics["state"]).to_numpy(),
@@ -81,49 +167,68 @@ def compare_facts(clinics: pd.DataFrame, names: list[str], distance_label: str |
         "Score": clinics["score"].to_numpy(),
         "Red flags": clinics["n_red_flags"].to_numpy(),
         "Critical not verified": clinics["n_unverified"].to_numpy(),
-        "Session": clinics["price_per_session_usd"].to_numpy(),
-        "Series": clinics["price_series_usd"].to_numpy(),
+        "Price per session": clinics["price_per_session_usd"].to_numpy(),
+        "Initial series": clinics["price_series_usd"].to_numpy(),
         "Consultation": clinics["consultation_fee_usd"].to_numpy(),
+        "Last verified": iso_days(clinics["last_verified"]).to_numpy(),
+        "Phone": clinics["phone"].to_numpy(),
+        "Website": clinics["website"].to_numpy(),
+        "Directions": directions_urls(clinics).to_numpy(),
     })
     if distance_label and "distance_km" in clinics:
-        facts.insert(2, distance_label, clinics["distance_km"].round(0).to_numpy())
+        facts.insert(2, distance_label, whole_km(clinics["distance_km"]).to_numpy())
     return facts
 
 
 def referral_list(clinics: pd.DataFrame, states: pd.DataFrame, must_have: list[str] | tuple[str, ...],
-                  checklist: Checklist) -> pd.DataFrame:
-    """Referral rows: contacts, grade, price, distance, why each matched and what is not verified.
+                  checklist: Checklist, site: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Referral rows: contacts, grade, price, distance (whole km), last verified, directions, and what is not
+    verified.
 
     `clinics` are the chosen results in order (scored; distance_km if searched near a place); `states`
-    are their criterion states (same index).
+    are their criterion states (same index). What every row shares (that it meets the must-haves) is not
+    repeated per row (see :func:`must_have_line`): `must-haves to confirm` holds only the must-haves a clinic
+    passed as not verified. `site`: the directory graded with the site's own weights, when `clinics` were
+    graded with others; its grade is then given beside (`site_grade`).
     """
     st = states.loc[clinics.index]
     ids = list(st.columns)
     s = st.to_numpy()
     wanted = np.isin(ids, list(must_have))
-    met_wanted = join_ids((s == MET) & wanted, ids)
     unknown_wanted = join_ids((s == UNKNOWN) & wanted, ids)
     critical = np.array([checklist[c].critical for c in ids])
     unknown_critical = join_ids((s == UNKNOWN) & critical, ids)
     unknown_other = join_ids((s == UNKNOWN) & ~critical, ids)
-    why = np.where(met_wanted != "", "Meets: " + label_lists(pd.Series(met_wanted), checklist).to_numpy(),
-                   "No must-haves chosen")
-    why = np.where(unknown_wanted != "", why + ". Passed as not verified: "
-                   + label_lists(pd.Series(unknown_wanted), checklist).to_numpy(), why)
     out = pd.DataFrame({
         "rank": np.arange(1, len(clinics) + 1),
         "clinic_id": clinics["clinic_id"].to_numpy(),
         "name": clinics["name"].to_numpy(),
         "grade": clinics["grade"].to_numpy(),
         "score": clinics["score"].to_numpy(),
-        "why it matched": why,
+        "must-haves to confirm": label_lists(pd.Series(unknown_wanted), checklist).to_numpy(),
         "critical, not verified": label_lists(pd.Series(unknown_critical), checklist).to_numpy(),
         "other, not verified": label_lists(pd.Series(unknown_other), checklist).to_numpy(),
-        "distance_km": clinics["distance_km"].round(1).to_numpy() if "distance_km" in clinics else np.nan,
+        "distance_km": (whole_km(clinics["distance_km"]).to_numpy() if "distance_km" in clinics
+                        else pd.array([pd.NA] * len(clinics), dtype="Int64")),
         "price_per_session_usd": clinics["price_per_session_usd"].to_numpy(),
+        "last_verified": iso_days(clinics["last_verified"]).to_numpy(),
         "phone": clinics["phone"].to_numpy(),
         "website": clinics["website"].to_numpy(),
+        "directions": directions_urls(clinics).to_numpy(),
         "address": (clinics["street_address"].fillna("") + ", " + clinics["city"] + ", " + clinics["state"]
                     + " " + clinics["zip"]).str.lstrip(", ").to_numpy(),
     })
+    if site is not None:
+        out.insert(4, "site_grade", site.loc[clinics.index, "grade"].to_numpy())
     return out
+
+
+def must_have_line(must_have: list[str] | tuple[str, ...], checklist: Checklist, unverified_passes: bool) -> str:
+    """The must-haves of a referral list, said once for every clinic in it."""
+    if not must_have:
+        return "Must-haves: none"
+    named = "; ".join(checklist[m].label for m in must_have)
+    if unverified_passes:
+        return (f"Must-haves: {named}. Every clinic listed meets them or its record does not say; those it does "
+                "not confirm are listed per clinic under 'Must-haves to confirm'.")
+    return f"Must-haves: {named}. Every clinic listed meets them all."
