@@ -1,4 +1,4 @@
-"""The landing page ("Find clinics"), as a visitor's browser sees it: map, table, disclaimer, no internet needed."""
+"""The landing page ("Find clinics"), as a visitor's browser sees it: map, list, disclaimer, no internet needed."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from testkit.browser import WAIT_MS, open_app
 pytestmark = pytest.mark.browser
 
 
-def test_home_shows_map_table_and_disclaimer_offline(page, app_server, app_ready, screenshot, requests_seen):
+def test_home_shows_map_list_and_disclaimer_offline(page, app_server, app_ready, screenshot, requests_seen):
     topojson: dict[str, int] = {}  # URL -> HTTP status of each /app/static/*.json the map loaded
 
     def on_response(resp) -> None:
@@ -50,8 +50,8 @@ def test_home_shows_map_table_and_disclaimer_offline(page, app_server, app_ready
     assert topojson, "the map loaded no topojson from /app/static/ (is topojsonURL set to /app/static/?)"
     assert all(status == 200 for status in topojson.values()), f"topojson responses: {topojson}"
 
-    # The clinics table.
-    page.locator('[data-testid="stDataFrame"]').first.wait_for(state="visible", timeout=WAIT_MS)
+    # The clinics, listed: each name a link to the clinic's page.
+    page.locator("ol.clinic-list a.name").first.wait_for(state="visible", timeout=WAIT_MS)
 
     # The disclaimer, in visible text in the sidebar (so it is there on every screen).
     sidebar = page.get_by_test_id("stSidebar")

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from ui.text import clean
+from vetting.export import km_text
 from vetting.geo import DIRECTIONS_HELP, directions_urls
 from vetting.kinds import web_link
 
@@ -70,7 +71,7 @@ def _external(url: str, text: str, title: str) -> str:
 def _card(row: dict, flag: str, unverified: str, directions: str, grade_class: str, place: str | None) -> str:
     facts = [f"{row['city']}, {row['state']}"]
     if pd.notna(row.get("distance_km")):
-        facts.append(f"{row['distance_km']:.0f} km")
+        facts.append(km_text(row["distance_km"]))
     price = row.get("price_per_session_usd")
     facts.append(f"${price:,.0f} a session" if pd.notna(price) else "price not listed")
     if pd.notna(row.get("value")):

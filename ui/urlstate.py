@@ -2,16 +2,17 @@
 
 Streamlit's ``bind="query-params"`` writes an option's *label* into the URL (``sort=Best+value+%28score...``),
 so a reworded label would break every link shared before. A page here declares its URL parameters once
-(:class:`Param`), calls :func:`seed` before drawing its widgets and :func:`publish` after them:
+(:class:`Param`) and, for each widget, passes ``key=p.key`` and the value :func:`start` gives as the
+widget's own starting value (``value``/``index``/``default``); :func:`publish` after the widgets writes the
+values back, leaving defaults out so a link holds only what was chosen.
 
-- ``seed`` gives each widget's key its value from the URL the first time the page is drawn in a session
-  (a shared link opens with its filters set, and anything counted from them, such as "Filters (2 set)", is
-  right on the first run). A value is read as the value or, for links made before, as its old label;
-  anything else is ignored.
-- ``publish`` writes the values back, leaving defaults out so a link holds only what was chosen.
-
-Widgets take only ``key=`` (never ``value``/``index``/``default``): their value is what session state holds,
-so their identity never changes between runs, and no choice is lost.
+- ``start`` reads the URL whenever the widget is not alive yet (a page opened from a link, or come back
+  to), as the value or, for links made before, as its old label; anything else is ignored. Anything
+  counted from the values, such as "Filters (2 set)", is right on the first run (:func:`current`).
+- The value is the widget's *starting value*, never written into session state before the widget exists:
+  Streamlit 1.67 does not always hand a value set that way to a widget the browser has not drawn yet (one
+  inside a closed popover), and the next click elsewhere then put the widget back to its default. With a
+  key, a widget keeps its identity when its starting value changes, so no choice is lost.
 """
 
 from __future__ import annotations
@@ -94,17 +95,26 @@ class Param:
         return bool(value) if self.many else value != self.default
 
 
-def seed(params: Sequence[Param]) -> None:
-    """Give each control its value from the URL, the first time it is drawn (see the module's doc)."""
-    for p in params:
-        if p.key not in st.session_state:
-            st.session_state[p.key] = p.read(st.query_params.get_all(p.key))
+def _start_key(p: Param) -> str:
+    return f"_url_start_{p.key}"
+
+
+def start(p: Param) -> object:
+    """The widget's starting value: what the URL asks for when the widget is not alive yet (see the module)."""
+    if p.key not in st.session_state or _start_key(p) not in st.session_state:
+        st.session_state[_start_key(p)] = p.read(st.query_params.get_all(p.key))
+    return st.session_state[_start_key(p)]
+
+
+def current(p: Param) -> object:
+    """The control's value in this run: the widget's, or its starting value before the widget is drawn."""
+    return st.session_state[p.key] if p.key in st.session_state else start(p)
 
 
 def publish(params: Sequence[Param]) -> None:
     """Write each control's value into the URL; defaults are left out."""
     for p in params:
-        text = p.write(st.session_state.get(p.key, p.default))
+        text = p.write(current(p))
         if text != st.query_params.get_all(p.key):
             if text:
                 st.query_params[p.key] = text if p.many else text[0]
@@ -114,4 +124,4 @@ def publish(params: Sequence[Param]) -> None:
 
 def count_set(params: Sequence[Param]) -> int:
     """How many of ``params`` hold something other than their default."""
-    return sum(p.is_set(st.session_state.get(p.key, p.default)) for p in params)
+    return sum(p.is_set(current(p)) for p in params)
