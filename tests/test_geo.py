@@ -205,3 +205,69 @@ def test_directions_link_goes_to_the_clinic_and_data_cannot_change_its_host():
     assert destinations[0] == ["1 Main St Suite 2, Denver, CO 80202"]
     assert destinations[1] == ["40.010000,-105.270000"]  # no street: the listed coordinates
     assert destinations[2] == ["x@evil.example/&api=2#, Aspen, CO 81611"]  # one parameter, the text as written
+
+
+# ------------------------------------------------------------------ cold start: the bundled ZIP table, lazy geopy
+def test_bundled_zip_table_is_what_zipcodes_gives():
+    """vetting/data/zip_centroids.arrow must be zip_table_from_zipcodes() over the installed zipcodes, to the bit:
+    same index, columns, dtypes, order and values."""
+    from vetting.geo import ZIP_TABLE_FILE, read_zip_table, zip_table, zip_table_from_zipcodes
+
+    built, bundled = zip_table_from_zipcodes(), read_zip_table(ZIP_TABLE_FILE)
+    stale = f"{ZIP_TABLE_FILE.name} no longer matches the installed zipcodes: run scripts/make_zip_table.py"
+    try:
+        pd.testing.assert_frame_equal(bundled, built, check_exact=True)
+        pd.testing.assert_index_equal(bundled.index, built.index, exact=True, check_exact=True)
+    except AssertionError as e:
+        raise AssertionError(f"{stale}\n{e}") from None
+    assert zip_table().index.name == "zip" and list(zip_table().columns) == ["city", "state", "lat", "lon", "kind"]
+    assert zip_table().index.is_unique and zip_table().index.is_monotonic_increasing
+
+
+def test_importing_geo_and_locating_offline_loads_neither_geopy_nor_requests():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, vetting.geo as g; p = g.locate('80903'); q = g.locate('Colorado Springs, CO'); "
+            "print(p.label, q.label, sorted(m for m in ('geopy', 'requests', 'zipcodes') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1]).stdout
+    assert out.strip() == "Colorado Springs, CO 80903 Colorado Springs, CO []"
+
+
+def test_the_offline_gazetteer_class_is_one_class_and_picklable():
+    import pickle
+
+    import vetting.geo
+
+    assert vetting.geo.OfflineGazetteer is OfflineGazetteer
+    assert pickle.loads(pickle.dumps(OfflineGazetteer)) is OfflineGazetteer
+    loc = pickle.loads(pickle.dumps(OfflineGazetteer().geocode("80903")))
+    assert loc.address == "Colorado Springs, CO 80903"
+
+
+@given(lat=st.floats(min_value=-80.0, max_value=80.0), lon=st.floats(min_value=-180.0, max_value=180.0),
+       radius_km=st.floats(min_value=0.01, max_value=3000.0), points=st.integers(min_value=2, max_value=90))
+def test_circle_points_are_geopys_geodesic_destinations_within_a_metre(lat, lon, radius_km, points):
+    from vetting.geo import circle
+
+    lats, lons = circle(lat, lon, radius_km, points)
+    assert len(lats) == len(lons) == points and all(type(v) is float for v in lats + lons)
+    for bearing, got_lat, got_lon in zip(np.linspace(0, 360, points), lats, lons, strict=True):
+        want = geodesic(kilometers=radius_km).destination((lat, lon), bearing)
+        assert geodesic((got_lat, got_lon), (want.latitude, want.longitude)).m < 1.0
+        assert -180 <= got_lon <= 180
+
+
+@pytest.mark.parametrize(("lat", "lon", "radius_km"), [
+    (38.8339, -104.8214, 80), (40.7484, -73.9967, 5), (61.2, -149.9, 500), (19.7, -155.1, 250),
+    (51.9, -176.6, 400), (51.9, 179.6, 400), (38.8, -104.8, 0.001)])
+def test_circle_matches_geopy_around_us_places(lat, lon, radius_km):
+    from vetting.geo import circle
+
+    lats, lons = circle(lat, lon, radius_km)
+    assert len(lats) == 73 and (lats[0], lons[0]) == pytest.approx((lats[-1], lons[-1]), abs=1e-9)  # closed
+    for bearing, got_lat, got_lon in zip(np.linspace(0, 360, 73), lats, lons, strict=True):
+        want = geodesic(kilometers=radius_km).destination((lat, lon), bearing)
+        assert geodesic((got_lat, got_lon), (want.latitude, want.longitude)).m < 0.001

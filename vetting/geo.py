@@ -1,6 +1,7 @@
 """Places and distances, offline by default.
 
-- :class:`OfflineGazetteer`: a geopy geocoder over the `zipcodes` package (ZIP, "City, ST", "lat,lon").
+- :class:`OfflineGazetteer`: a geopy geocoder over the `zipcodes` package (ZIP, "City, ST", "lat,lon"), whose ZIP
+  centroids ship precomputed (ZIP_TABLE_FILE); :func:`locate` answers the same without importing geopy.
 - :func:`distance_km`: vectorised ellipsoidal distance (Lambert's formula on WGS-84), metres off
   geopy's geodesic over the distances this app deals with.
 - :func:`fill_coordinates`, :func:`far_from_zip`: locate clinics from their ZIP; catch swapped coordinates.
@@ -14,19 +15,21 @@ import json
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import zipcodes
 from filelock import FileLock
-from geopy.geocoders.base import Geocoder
-from geopy.location import Location
 
 from .kinds import strip_invisible
+
+if TYPE_CHECKING:  # geopy is imported where it is used: importing it imports requests (~0.2 s of a cold start)
+    from geopy.geocoders.base import Geocoder
 
 WGS84_A_KM = 6378.137
 WGS84_F = 1 / 298.257223563
@@ -52,9 +55,19 @@ LOCATION_ZIP = "ZIP centroid"
 LOCATION_UNKNOWN = "unknown"
 
 
-@lru_cache(maxsize=1)
-def zip_table() -> pd.DataFrame:
-    """Every ZIP the gazetteer knows with a centroid: index zip, columns city, state, lat, lon."""
+#: zip_table() as a file, so a cold start reads it in milliseconds instead of building it from the 42,789 dicts of
+#: zipcodes.list_all() (1.3 s quiet, 4-8 s on a loaded server). scripts/make_zip_table.py writes it from
+#: zip_table_from_zipcodes(); tests/test_geo.py fails if it no longer matches the installed zipcodes.
+ZIP_TABLE_FILE = Path(__file__).with_name("data") / "zip_centroids.arrow"
+
+
+def zip_table_from_zipcodes() -> pd.DataFrame:
+    """Every ZIP the `zipcodes` gazetteer knows with a centroid: index zip, columns city, state, lat, lon and
+    kind (zipcodes' zip_code_type: STANDARD, PO BOX, UNIQUE for a single firm, MILITARY).
+
+    The one place that says how ZIP centroids come from `zipcodes` (slow: the app reads ZIP_TABLE_FILE)."""
+    import zipcodes
+
     rows = zipcodes.list_all()
     table = pd.DataFrame({
         "zip": [r["zip_code"] for r in rows],
@@ -62,10 +75,35 @@ def zip_table() -> pd.DataFrame:
         "state": [r["state"] for r in rows],
         "lat": pd.to_numeric([r["lat"] for r in rows], errors="coerce"),
         "lon": pd.to_numeric([r["long"] for r in rows], errors="coerce"),
+        "kind": [r["zip_code_type"] for r in rows],
     })
     table = table.dropna(subset=["lat", "lon"])
     table = table[(table["lat"] != 0) | (table["lon"] != 0)]
     return table.drop_duplicates("zip").set_index("zip").sort_index()
+
+
+def write_zip_table(path: str | Path = ZIP_TABLE_FILE) -> pd.DataFrame:
+    """Write zip_table_from_zipcodes() to `path` (Arrow IPC, zstd) and return it."""
+    from pyarrow import Table, feather
+
+    table = zip_table_from_zipcodes()
+    feather.write_feather(Table.from_pandas(table.reset_index(), preserve_index=False), str(path),
+                          compression="zstd")
+    return table
+
+
+def read_zip_table(path: str | Path = ZIP_TABLE_FILE) -> pd.DataFrame:
+    """The table write_zip_table wrote: the same frame (index, columns, dtypes, order)."""
+    from pyarrow import feather
+
+    return feather.read_table(str(path)).to_pandas().set_index("zip")
+
+
+@lru_cache(maxsize=1)
+def zip_table() -> pd.DataFrame:
+    """Every ZIP the gazetteer knows with a centroid: index zip, columns city, state, lat, lon, kind (from
+    ZIP_TABLE_FILE: zip_table_from_zipcodes() as it was when scripts/make_zip_table.py last ran)."""
+    return read_zip_table()
 
 
 @lru_cache(maxsize=1)
@@ -100,44 +138,72 @@ def parse_city_state(query: str) -> tuple[str, str] | None:
     return city.upper(), state.upper()
 
 
-class OfflineGazetteer(Geocoder):
-    """A geopy geocoder that never touches the network: US ZIPs, "City, ST" and "lat,lon"."""
-
-    def __init__(self) -> None:
-        super().__init__(user_agent="ketamine-clinic-vetting (offline gazetteer)")
-
-    def geocode(self, query: str, *, exactly_one: bool = True, timeout: float | None = None):
-        """Resolve `query` to a geopy Location, or None when the gazetteer does not know it."""
-        found = self._lookup(str(query))
-        if found is None:
-            return None if exactly_one else []
-        return found if exactly_one else [found]
-
-    def _lookup(self, query: str) -> Location | None:
-        query = query.strip()
-        if len(query) > MAX_PLACE_CHARS:
-            return None
-        point = parse_latlon(query)
-        if point is not None:
-            return Location(f"{point[0]:.5f}, {point[1]:.5f}", point, {"kind": "coordinates"})
-        m = _ZIP.fullmatch(query)
-        if m:
-            table = zip_table()
-            z = m.group(1)
-            if z not in table.index:
-                return None
-            r = table.loc[z]
-            return Location(f"{r['city']}, {r['state']} {z}", (float(r["lat"]), float(r["lon"])),
-                            {"kind": "zip", "zip": z, "city": r["city"], "state": r["state"]})
-        key = parse_city_state(query)
-        if key is not None:
-            cities = city_table()
-            if key not in cities.index:
-                return None
-            r = cities.loc[key]
-            return Location(f"{r['city']}, {key[1]}", (float(r["lat"]), float(r["lon"])),
-                            {"kind": "city", "city": r["city"], "state": key[1]})
+def _gazetteer_lookup(query: str) -> tuple[str, tuple[float, float], dict] | None:
+    """(address, (lat, lon), raw) of a ZIP, "City, ST" or "lat,lon" the gazetteer knows, else None."""
+    query = query.strip()
+    if len(query) > MAX_PLACE_CHARS:
         return None
+    point = parse_latlon(query)
+    if point is not None:
+        return f"{point[0]:.5f}, {point[1]:.5f}", point, {"kind": "coordinates"}
+    m = _ZIP.fullmatch(query)
+    if m:
+        table = zip_table()
+        z = m.group(1)
+        if z not in table.index:
+            return None
+        r = table.loc[z]
+        return (f"{r['city']}, {r['state']} {z}", (float(r["lat"]), float(r["lon"])),
+                {"kind": "zip", "zip": z, "city": r["city"], "state": r["state"]})
+    key = parse_city_state(query)
+    if key is not None:
+        cities = city_table()
+        if key not in cities.index:
+            return None
+        r = cities.loc[key]
+        return (f"{r['city']}, {key[1]}", (float(r["lat"]), float(r["lon"])),
+                {"kind": "city", "city": r["city"], "state": key[1]})
+    return None
+
+
+def _offline_gazetteer_class() -> type:
+    """OfflineGazetteer, defined on first use (module __getattr__ below), so geopy, and the requests library
+    it imports, load only when someone asks for a geopy geocoder; locate() does without."""
+    from geopy.geocoders.base import Geocoder
+    from geopy.location import Location
+
+    class OfflineGazetteer(Geocoder):
+        """A geopy geocoder that never touches the network: US ZIPs, "City, ST" and "lat,lon"."""
+
+        def __init__(self) -> None:
+            super().__init__(user_agent="ketamine-clinic-vetting (offline gazetteer)")
+
+        def geocode(self, query: str, *, exactly_one: bool = True, timeout: float | None = None):
+            """Resolve `query` to a geopy Location, or None when the gazetteer does not know it."""
+            found = self._lookup(str(query))
+            if found is None:
+                return None if exactly_one else []
+            return found if exactly_one else [found]
+
+        def _lookup(self, query: str) -> Location | None:
+            found = _gazetteer_lookup(query)
+            return None if found is None else Location(*found)
+
+    OfflineGazetteer.__module__, OfflineGazetteer.__qualname__ = __name__, "OfflineGazetteer"
+    return OfflineGazetteer
+
+
+_DEFINE_LOCK = threading.Lock()
+
+
+def __getattr__(name: str) -> Any:
+    """`OfflineGazetteer`: built once, on first access (see _offline_gazetteer_class)."""
+    if name == "OfflineGazetteer":
+        with _DEFINE_LOCK:  # one class, however many threads ask at once (isinstance must hold across them)
+            if name not in globals():
+                globals()[name] = _offline_gazetteer_class()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def distance_km(lat1, lon1, lat2, lon2) -> np.ndarray:
@@ -280,19 +346,51 @@ def locate(query: str, online: Callable[[str], Place | None] | None = None) -> P
     query = query.strip()
     if len(query) > MAX_PLACE_CHARS or strip_invisible(query) != query:
         return None
-    loc = OfflineGazetteer().geocode(query)
-    if loc is not None:
-        return Place(loc.latitude, loc.longitude, loc.address)
+    found = _gazetteer_lookup(query)  # what OfflineGazetteer().geocode(query) answers, without geopy
+    if found is not None:
+        address, (lat, lon), _ = found
+        return Place(lat, lon, address)
     return online(query) if online is not None and query else None
 
 
 def circle(lat: float, lon: float, radius_km: float, points: int = 73) -> tuple[list[float], list[float]]:
-    """Latitudes and longitudes of a closed circle of `radius_km` around a place (geodesic, for drawing)."""
-    from geopy.distance import geodesic
+    """Latitudes and longitudes of a closed circle of `radius_km` around a place (geodesic, for drawing).
 
-    ring = [geodesic(kilometers=radius_km).destination((lat, lon), bearing)
-            for bearing in np.linspace(0, 360, points)]
-    return [p.latitude for p in ring], [p.longitude for p in ring]
+    Vincenty's direct formula on WGS-84, vectorised over the bearings (0 to 360 degrees, `points` of them):
+    within a millimetre of geopy's geodesic(...).destination, at a fraction of its cost."""
+    a = WGS84_A_KM * 1000.0
+    b = a * (1 - WGS84_F)
+    s = radius_km * 1000.0
+    bearing = np.radians(np.linspace(0, 360, points))
+    sin_b, cos_b = np.sin(bearing), np.cos(bearing)
+    tan_u1 = (1 - WGS84_F) * np.tan(np.radians(lat))
+    cos_u1 = 1 / np.sqrt(1 + tan_u1**2)
+    sin_u1 = tan_u1 * cos_u1
+    sigma1 = np.arctan2(tan_u1, cos_b)
+    sin_alpha = cos_u1 * sin_b
+    cos2_alpha = 1 - sin_alpha**2
+    u2 = cos2_alpha * (a**2 - b**2) / b**2
+    big_a = 1 + u2 / 16384 * (4096 + u2 * (-768 + u2 * (320 - 175 * u2)))
+    big_b = u2 / 1024 * (256 + u2 * (-128 + u2 * (74 - 47 * u2)))
+    sigma = s / (b * big_a)
+    for _ in range(50):  # converges in a handful of steps for any distance short of the antipode
+        cos_2sm = np.cos(2 * sigma1 + sigma)
+        sin_s, cos_s = np.sin(sigma), np.cos(sigma)
+        d_sigma = big_b * sin_s * (cos_2sm + big_b / 4 * (cos_s * (2 * cos_2sm**2 - 1) - big_b / 6 * cos_2sm
+                                                          * (4 * sin_s**2 - 3) * (4 * cos_2sm**2 - 3)))
+        previous, sigma = sigma, s / (b * big_a) + d_sigma
+        if np.max(np.abs(sigma - previous)) < 1e-13:
+            break
+    cos_2sm = np.cos(2 * sigma1 + sigma)
+    sin_s, cos_s = np.sin(sigma), np.cos(sigma)
+    x = sin_u1 * sin_s - cos_u1 * cos_s * cos_b
+    lat2 = np.arctan2(sin_u1 * cos_s + cos_u1 * sin_s * cos_b, (1 - WGS84_F) * np.sqrt(sin_alpha**2 + x**2))
+    lam = np.arctan2(sin_s * sin_b, cos_u1 * cos_s - sin_u1 * sin_s * cos_b)
+    c = WGS84_F / 16 * cos2_alpha * (4 + WGS84_F * (4 - 3 * cos2_alpha))
+    big_l = lam - (1 - c) * WGS84_F * sin_alpha * (sigma + c * sin_s * (cos_2sm + c * cos_s * (2 * cos_2sm**2 - 1)))
+    lon2 = lon + np.degrees(big_l)
+    lon2 = np.where(np.abs(lon2) > 180, (lon2 + 180) % 360 - 180, lon2)  # as geopy's Point keeps longitudes
+    return np.degrees(lat2).tolist(), lon2.tolist()
 
 
 LOCATION_ONLINE = "online"
