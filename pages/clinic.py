@@ -1,14 +1,14 @@
 """Clinic details: who they are, what it costs, how they scored on every criterion and why."""
 
 import datetime as dt
-import weakref
 from html import escape
 
 import pandas as pd
 import streamlit as st
 
 from ui.boot import through_dashboard
-from ui.data import Directory, checklist, find_place, online_geocoding_enabled, usable_directory
+from ui.choices import condition_label
+from ui.data import checklist, find_place, online_geocoding_enabled, usable_directory
 from ui.text import Bold, heading, line, text
 from vetting.contract import ROUTE_LABELS
 from vetting.geo import directions_urls, distance_km
@@ -49,42 +49,12 @@ CRITERIA_STYLE = """<style>
 .kc-q p { margin: 0; }
 </style>"""
 
-@st.cache_resource
-def _derived() -> dict[int, dict]:
-    """What this page derives from a directory, kept per Directory object (by id; dropped with it)."""
-    return {}
-
-
-def derived(data: Directory) -> dict:
-    """The picker's options (ids by name) and labels, and a directions link per clinic once asked for:
-    built once per directory, not on every run (a label per clinic cost ~1.5 s a run through Directory.label)."""
-    store = _derived()
-    found = store.get(id(data))
-    if found is None:
-        c = data.clinics
-        labels = dict(zip(c.index, c["name"].astype(str) + ", " + c["city"].astype(str) + ", "
-                          + c["state"].astype(str), strict=True))
-        found = {"ids": c.sort_values("name").index.tolist(), "labels": labels, "directions": {}}
-        store[id(data)] = found
-        weakref.finalize(data, store.pop, id(data), None)
-    return found
-
-
-def directions(data: Directory, clinic_id: str) -> str:
-    """The clinic's directions link (vetting.geo.directions_urls), built once per clinic."""
-    links = derived(data)["directions"]
-    if clinic_id not in links:
-        links[clinic_id] = directions_urls(data.clinics.loc[[clinic_id]]).iloc[0]
-    return links[clinic_id]
-
-
 through_dashboard()
 
 data = usable_directory()
 rules = checklist()
 clinics = data.clinics
-view = derived(data)
-labels, ids = view["labels"], view["ids"]
+labels, ids = data.labels, data.ids_by_name
 # The URL carries the clinic's id (?clinic=kc-000123). It seeds the picker once, when the page opens; from then
 # on the picker's own state decides and the page writes its choice back to the URL. (Passing the URL's choice
 # as index= made the widget a new one whenever the URL changed, so every second choice was lost.)
@@ -149,12 +119,12 @@ with about:
         url = web_link(c["website"])  # the url rule's own pattern: httpſ:// and javascript: are no link
         if url:
             st.link_button("Open the clinic's website", url, icon=":material/open_in_new:")
-        st.link_button("Directions", directions(data, clinic_id), icon=":material/directions:",
+        st.link_button("Directions", directions_urls(clinics.loc[[clinic_id]]).iloc[0], icon=":material/directions:",
                        help="Opens Google Maps in a new tab, with this clinic's address as the destination.")
     st.header("Treatments", anchor=False)
     routes = [ROUTE_LABELS[r] for r in str(c["routes"] or "").split(";") if r]
     line(Bold("Routes: "), ", ".join(routes) or "not listed")
-    conditions = [x.replace("_", " ") for x in str(c["conditions"] or "").split(";") if x]
+    conditions = [condition_label(x) for x in str(c["conditions"] or "").split(";") if x]
     line(Bold("Conditions treated: "), ", ".join(conditions) or "not listed")
 
 with cost:

@@ -23,7 +23,7 @@ st.title("Compare clinics")
 data = usable_directory()
 rules = checklist()
 
-ids = data.clinics.sort_values("name").index.tolist()
+ids = data.ids_by_name
 # The URL carries clinic ids (?compare=kc-1&compare=kc-2). The picker's value lives under a stable key, given
 # the URL's clinics the first time the page is drawn in a session; after that the picker is the truth and the
 # URL follows it. (A `default=` read from the URL changed the widget's identity every other run, and a pick
@@ -51,13 +51,13 @@ place = find_place(near, online_geocoding_enabled()) if near else None
 if place is not None:
     picked = with_distance(picked, place.latitude, place.longitude)
 facts = compare_facts(picked, names, f"km from {place.label}" if place else None)
-st.subheader("At a glance", anchor=False)
+st.header("At a glance", anchor=False)
 st.html(f"<style>{COMPARE_CSS}</style>{facts_html(facts, website_text='Website')}")
 
-st.subheader("Category subscores", anchor=False)
+st.header("Category subscores", anchor=False)
 st.plotly_chart(subscore_chart(picked, names, rules), config={"displaylogo": False}, key="subscores")
 
-st.subheader("Checklist, side by side", anchor=False)
+st.header("Checklist, side by side", anchor=False)
 only_diff = st.toggle("Show only the criteria where they differ", key="only_diff", bind="query-params")
 table = compare_table(data.states.loc[chosen], names, rules)
 if only_diff:

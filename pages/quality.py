@@ -32,7 +32,7 @@ rules = checklist()
 def section(title: str, table, name: str, note: str = "") -> None:
     """A list with its count; shown and downloadable as a person reads it (vetting.quality.readable), or
     "None." when empty (no table, no download of nothing)."""
-    st.subheader(f"{title} ({len(table)})", anchor=False)
+    st.header(f"{title} ({len(table)})", anchor=False)
     if note:
         st.caption(note)
     if table.empty:

@@ -39,7 +39,7 @@ if loaded is not None:  # apply an uploaded weights file to the controls before 
 
 controls, results = st.columns([1, 2.4], gap="large")
 with controls:
-    st.subheader("Must-haves", anchor=False)
+    st.header("Must-haves", anchor=False)
     must = st.multiselect("Criteria the clinic must meet", rules.ids, format_func=labels.get, key="must",
                           bind=URL, help="Met means the record says yes; not merely not no.",
                           filter_mode="contains", select_all=False, wrap=True)
@@ -47,7 +47,7 @@ with controls:
                               help="On: a must-have the data does not confirm either way (not verified) "
                                    "still counts as met. Off: it excludes the clinic.")
     hide_red = st.toggle("Exclude clinics with a red flag", value=True, key="hide_red", bind=URL)
-    st.subheader("The patient", anchor=False)
+    st.header("The patient", anchor=False)
     near = st.text_input("Patient's location", key="near", bind=URL, max_chars=MAX_PLACE_CHARS,
                          placeholder="ZIP or City, ST").strip()
     radius = st.select_slider("Maximum distance (km)", RADII, value=120, key="radius", bind=URL,
@@ -60,7 +60,7 @@ with controls:
                                  format_func=price_label)
     insurance = st.toggle("Must accept insurance", key="insurance", bind=URL)
 
-    st.subheader("Weights", anchor=False)
+    st.header("Weights", anchor=False)
     preset = st.selectbox("Preset", list(rules.presets), format_func=lambda p: rules.presets[p].label,
                           key="preset", bind=URL, help="Each preset multiplies whole categories.")
     st.caption(rules.presets[preset].description)

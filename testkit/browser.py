@@ -280,3 +280,19 @@ class RequestLog:
     def saw_app_websocket(self) -> bool:
         """Whether the tab opened the app's websocket (/_stcore/stream): it really talked to the app."""
         return any(urlsplit(u).path.startswith("/_stcore/stream") for u in self.urls)
+
+
+# --- the menu ---------------------------------------------------------------------------------------------
+
+
+def menu_link(page, section: str, title: str):
+    """The menu's link to the page ``title`` (under ``section``), opened as a person would: on a wide screen the
+    section's drop-down in the top bar, on a phone the menu's panel."""
+    top = page.get_by_test_id("stTopNav")
+    if top.count() and top.first.is_visible():
+        top.get_by_role("button", name=section, exact=True).click()  # a drop-down of menu items
+        return page.get_by_test_id("stTopNavDropdownLink").filter(has_text=re.compile(re.escape(title) + "$"))
+    nav = page.get_by_test_id("stSidebarNav")
+    if not nav.is_visible():
+        page.get_by_test_id("stExpandSidebarButton").click()
+    return nav.get_by_role("link", name=title, exact=True)

@@ -181,16 +181,17 @@ def test_clinic_details_page():
     assert metrics["Grade"] in CHECKLIST.grading.letters and "/ 100" in metrics["Score"]
     assert metrics["Distance"].endswith(" km")
     assert any("from Colorado Springs, CO 80903" in h.value for h in at.html)
-    criteria = pd.concat([t.value for t in at.table])
-    assert len(criteria) == len(CHECKLIST.criteria)
-    assert set(criteria["This clinic"]) <= {"✓ met", "✗ not met", "? not verified", "– not applicable"}
-    assert criteria["Sources"].str.len().min() > 0
+    criteria = "".join(h.value for h in at.html if 'class="kc-item' in h.value)
+    assert criteria.count('<li class="kc-item') == len(CHECKLIST.criteria)
+    assert set(re.findall(r'<span class="kc-state">([^<]*)</span>', criteria)) <= {
+        "✓ met", "✗ not met", "? not verified", "– not applicable"}
+    assert criteria.count("Sources:</span> ") == len(CHECKLIST.criteria)
 
 
 def test_clinic_with_red_flag_says_so_first():
     at = app()
     at.toggle(key="hide_red").set_value(False).run()
-    flagged = table(at).query("n_red_flags > 0").index[0]
+    flagged = drawn(at).query("n_red_flags > 0").index[0]
     details = app(page="pages/clinic.py", clinic=flagged)
     assert "Red flag" in details.error[0].value
 
@@ -200,7 +201,7 @@ def test_questions_for_unverified_criteria():
     t = table(at)
     with_unknown = t[t["completeness"] < 1].index[0]
     details = app(page="pages/clinic.py", clinic=with_unknown)
-    assert any(h.value == "Questions to ask this clinic" for h in details.subheader)
+    assert any(h.value == "Questions to ask this clinic" for h in details.header)
 
 
 def test_clinic_page_without_a_clinic_asks_for_one():
@@ -212,15 +213,18 @@ def test_clinic_page_without_a_clinic_asks_for_one():
 def test_compare_page():
     at = app(page="pages/compare.py", compare=[FIRST, SECOND])
     assert not at.exception
-    facts = at.dataframe[0].value
-    assert list(facts["Clinic"]) == [f"1. {SAMPLE.loc[FIRST, 'name']}", f"2. {SAMPLE.loc[SECOND, 'name']}"]
-    side = at.dataframe[1].value
-    names = list(facts["Clinic"])
-    assert list(side["criterion"]) == [c.label for c in CHECKLIST.criteria]
-    assert (side["differs"] == (side[names[0]] != side[names[1]])).all()
-    assert 0 < side["differs"].sum() < len(side)  # these two clinics agree on some criteria, not all
+    tables = [h.value for h in at.html if "kc-compare" in h.value]
+    facts, side = tables[0], tables[-1]
+    names = [f"1. {SAMPLE.loc[FIRST, 'name']}", f"2. {SAMPLE.loc[SECOND, 'name']}"]
+    assert all(f"<th scope='col'>{html.escape(n)}</th>" in facts for n in names)
+    rows = re.findall(r"<tr class='([^']*)'><th scope='row'>([^<]*)", side)
+    assert [label for _, label in rows] == [html.escape(c.label) for c in CHECKLIST.criteria]
+    states = sample.criterion_states(FIRST) != sample.criterion_states(SECOND)
+    differs = [cls == "kc-differs" for cls, _ in rows]
+    assert sum(differs) == int(states.sum()) and 0 < sum(differs) < len(rows)  # they agree on some, not all
     at.toggle(key="only_diff").set_value(True).run()
-    assert len(at.dataframe[1].value) == side["differs"].sum()
+    side = [h.value for h in at.html if "kc-compare" in h.value][-1]
+    assert side.count("<tr class='kc-differs'>") == sum(differs) and "<tr class=''>" not in side
     assert at.get("plotly_chart")
 
 
@@ -233,7 +237,8 @@ def test_methodology_renders_the_checklist_file():
     at = app(page="pages/methodology.py")
     assert not at.exception
     assert at.title[0].value == "How clinics are scored"
-    assert sum(len(t.value) for t in at.table) == len(CHECKLIST.criteria)
+    bodies = "".join(h.value for h in at.html)
+    assert bodies.count('<tr><th scope="row">') == len(CHECKLIST.criteria)
     assert "Not medical advice" in at.info[0].value
 
 
@@ -313,7 +318,7 @@ def test_stale_after_days_is_read_from_the_checklist_by_every_screen(monkeypatch
     assert f"{stale_now} not verified in the last {words}" in count_line(find)
 
     quality = app(page="pages/quality.py")
-    assert f"Not verified in the last {words} ({stale_now})" in [h.value for h in quality.subheader]
+    assert f"Not verified in the last {words} ({stale_now})" in [h.value for h in quality.header]
 
     recent_but_stale = frame.loc[(age > days) & (age <= bundled), "clinic_id"].iloc[0]
     clinic = app(page="pages/clinic.py", clinic=recent_but_stale)
@@ -353,7 +358,7 @@ def test_url_parameters_that_pages_read_directly_are_bounded():
     at = app(page="pages/clinic.py", clinic="x" * 5000, place="Denver, CO" + " " * 5000)
     assert not at.exception and "Choose a clinic" in at.info[0].value
     at = app(page="pages/compare.py", compare=[FIRST, SECOND, "\u202e" + FIRST])
-    assert not at.exception and len(at.dataframe[0].value) == 2
+    assert not at.exception and at.session_state["compare_ids"] == [FIRST, SECOND]
 
 
 def popover_labels(at: AppTest) -> list[str]:

@@ -26,6 +26,7 @@ from testkit.browser import (
     RESULTS_CSV_ROWS,
     WAIT_MS,
     download_text,
+    menu_link,
     no_exception,
     open_app,
     rerun,
@@ -269,9 +270,7 @@ def test_upload_review_save_and_roll_back(tab, analyst_app: AnalystApp, tmp_path
     rerun(page, lambda: (where.fill(rename.town), where.press("Enter")))
     expect(page.get_by_text(re.compile("of " + re.escape(rename.town)))).to_be_visible(timeout=WAIT_MS)
     # The default search hides clinics with a red flag (the renamed one may have one): show them.
-    expander = page.get_by_test_id("stExpander").filter(has=page.locator("summary", has_text="Safety and freshness"))
-    if expander.locator("details").get_attribute("open") is None:
-        expander.locator("summary").click()
+    page.get_by_role("button", name=re.compile(r"Filters")).click()  # the safety filters are behind it
     red = page.get_by_role("switch", name="Hide clinics with a red flag", exact=True)
     expect(red).to_be_visible(timeout=WAIT_MS)
     if red.is_checked():
@@ -293,7 +292,7 @@ def test_upload_review_save_and_roll_back(tab, analyst_app: AnalystApp, tmp_path
         details.close()
 
     # 5. History lists the save; alice rolls back to the version before it.
-    rerun(page, page.get_by_test_id("stSidebar").get_by_role("link", name="History", exact=True).click)
+    rerun(page, lambda: menu_link(page, "Analysts", "History").click())
     expect(page.get_by_role("heading", level=1)).to_have_text("History of the clinics data", timeout=WAIT_MS)
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     # The table is a canvas; the version pickers name the save's author in plain text.

@@ -1,8 +1,8 @@
 """A patient's flows, in a real browser: search near me, widen the radius, open a clinic, compare, read the
 methodology, share a search by its URL, download the shortlist. Every page must stay on this machine.
 
-Streamlit draws tables on a canvas (glide-data-grid); next to the canvas it keeps an accessible
-``<table role="grid">`` whose ``aria-rowcount`` counts the header row too, and whose cells carry the values.
+Results, clinic criteria and comparisons are HTML the app writes (ui.results, vetting.report, vetting.export),
+read here through their links, headings and table rows.
 
 The places searched, the clinics opened and every count expected come from the sample (testkit.sample), picked
 by what each test needs of them: none is copied from data/clinics.csv.
@@ -31,6 +31,7 @@ from testkit.browser import (
     open_app,
     shown_number,
 )
+from ui.results import PER_PAGE
 from vetting import load_checklist
 
 pytestmark = pytest.mark.browser
@@ -122,49 +123,28 @@ def switch(page, label: str):
     return page.get_by_role("switch", name=label, exact=True)
 
 
-def open_expander(page, title_start: str) -> None:
-    """Unfold the expander whose title starts with ``title_start`` (its title may carry a count: "(2 set)")."""
-    # The summary's text also holds its icon's ligature name ("keyboard_arrow_right"): match the label's part.
-    expander = page.get_by_test_id("stExpander").filter(
-        has=page.locator("summary").get_by_test_id("stMarkdownContainer").filter(
-            has_text=re.compile("^" + re.escape(title_start))))
-    expect(expander).to_have_count(1, timeout=WAIT_MS)
-    if expander.locator("details").get_attribute("open") is None:
-        expander.locator("summary").click()
-    expect(expander.locator("details")).to_have_attribute("open", "", timeout=WAIT_MS)
+def results_list(page):
+    """Find clinics' results: a list of cards (ui.results), one per clinic, its name a link to the clinic."""
+    return page.locator("ol.clinic-list")
 
 
-def results_table(page):
-    return page.get_by_test_id("stDataFrame").first
+def result_links(page):
+    return results_list(page).locator("a.name")
 
 
-def grid(table):
-    return table.locator('table[role="grid"]')
+def expect_rows(results, rows: int, why: str) -> None:
+    """The list ends up showing ``rows`` clinics on its first page (it is redrawn a moment after the run)."""
+    expect(results.locator("li"), f"the list should show {min(rows, PER_PAGE)} clinics: {why}").to_have_count(
+        min(rows, PER_PAGE))
 
 
-def grid_cell(table, text: str):
-    """A cell of a dataframe's accessible grid, by its whole text (that grid is hidden from get_by_role)."""
-    return grid(table).locator('td[role="gridcell"]').filter(has_text=re.compile("^" + re.escape(text) + "$"))
-
-
-def grid_rows(table) -> int:
-    """Data rows of a Streamlit dataframe, from its accessible grid (aria-rowcount includes the header)."""
-    expect(grid(table)).to_have_attribute("aria-rowcount", re.compile(r"^\d+$"))
-    return int(grid(table).get_attribute("aria-rowcount")) - 1
-
-
-def expect_rows(table, rows: int, why: str) -> None:
-    """The table ends up listing ``rows`` rows (it is redrawn a moment after the run that changed it)."""
-    expect(grid(table), f"the table should list {rows} rows: {why}").to_have_attribute(
-        "aria-rowcount", str(rows + 1))
-
-
-def click_first_row_checkbox(page, table) -> None:
-    """Tick the selection checkbox of the table's first row (the canvas has no DOM checkbox to click)."""
-    table.scroll_into_view_if_needed()
-    box = table.bounding_box()
-    assert box and box["height"] > 35 + 35, f"the table is too small to hold a row: {box}"
-    page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)  # header ~35 px; rows ~35 px; checkboxes at the left
+def open_filters(page) -> None:
+    """Open the Filters button's panel (its label may carry a count: "Filters (2 set)")."""
+    button = page.get_by_role("button", name=re.compile(r"^(tune\s*)?Filters"))
+    expect(button).to_have_count(1, timeout=WAIT_MS)
+    if not page.get_by_test_id("stPopoverBody").is_visible():
+        button.click()
+    expect(page.get_by_test_id("stPopoverBody")).to_be_visible(timeout=WAIT_MS)
 
 
 def search_for(page, place: str, app_ready) -> None:
@@ -196,9 +176,9 @@ def test_search_by_zip_lists_nearby_clinics(page, app_server, app_ready, screens
     shown = shown_number(text)
     assert shown >= 1, f"no clinic shown near {zip_code} (the sample has one without a red flag): {text!r}"
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
-    table = results_table(page)
-    expect(table).to_be_visible()
-    expect_rows(table, shown, f"the count line says {text!r}")
+    results = results_list(page)
+    expect(results).to_be_visible()
+    expect_rows(results, shown, f"the count line says {text!r}")
     no_exception(page)
 
     app_ready(page)
@@ -228,7 +208,7 @@ def test_wider_radius_finds_more_clinics(page, app_server, app_ready, screenshot
     text = line.inner_text()
     near_200 = leading_number(text)
     assert near_200 > near_80, f"200 km finds {near_200} clinics, 80 km found {near_80}: {text!r}"
-    expect_rows(results_table(page), shown_number(text), f"the count line says {text!r}")
+    expect_rows(results_list(page), shown_number(text), f"the count line says {text!r}")
 
     # And back: ArrowLeft narrows it again.
     slider.focus()
@@ -247,7 +227,7 @@ def test_wider_radius_finds_more_clinics(page, app_server, app_ready, screenshot
 
 
 @pytest.mark.parametrize("by_zip", [False, True], ids=["no-location", "after-zip-search"])
-def test_picking_a_row_opens_that_clinic(page, app_server, app_ready, screenshot, requests_seen, by_zip):
+def test_picking_a_result_opens_that_clinic(page, app_server, app_ready, screenshot, requests_seen, by_zip):
     near = zip_search() if by_zip else ""
     open_app(page, app_server + "/")
     if near:
@@ -255,15 +235,15 @@ def test_picking_a_row_opens_that_clinic(page, app_server, app_ready, screenshot
         expect(count_line(page)).to_contain_text(label(near), timeout=WAIT_MS)
     else:
         expect(count_line(page)).to_contain_text("in the directory", timeout=WAIT_MS)
-    table = results_table(page)
-    expect(table).to_be_visible(timeout=WAIT_MS)
-    expect_rows(table, shown_number(count_line(page).inner_text()), "the table lists the clinics counted")
-    first_name = table.get_by_test_id("glide-cell-1-0")  # the "Clinic" column of the first row
+    results = results_list(page)
+    expect(results).to_be_visible(timeout=WAIT_MS)
+    expect_rows(results, shown_number(count_line(page).inner_text()), "the list shows the clinics counted")
+    first_name = result_links(page).first
     expect(first_name).not_to_have_text("", timeout=WAIT_MS)
     picked = first_name.inner_text().strip()
     app_ready(page)
 
-    click_first_row_checkbox(page, table)
+    first_name.click()
 
     try:
         expect(page).to_have_url(re.compile(r"/clinic\?"))
@@ -320,9 +300,10 @@ def _check_comparison(page, names: list[str], app_ready) -> None:
     chips = page.get_by_test_id("stMultiSelect")
     for name in names:
         expect(chips.get_by_text(name).first).to_be_visible()
-    facts = page.get_by_test_id("stDataFrame").first
+    facts = page.locator(".kc-compare").first
     for i, name in enumerate(names, 1):
-        expect(grid_cell(facts, f"{i}. {name}")).to_have_count(1)
+        expect(facts.locator("thead th").filter(has_text=re.compile("^" + re.escape(f"{i}. {name}") + "$"))
+               ).to_have_count(1)
     expect(page.get_by_role("switch", name="Show only the criteria where they differ")).to_be_attached()
     expect(page.get_by_role("button", name="Download comparison (CSV)")).to_be_visible()
     expect(page.get_by_role("button", name="Printable comparison (HTML)")).to_be_visible()
@@ -337,11 +318,13 @@ def test_compare_two_clinics_from_a_link(page, app_server, app_ready, screenshot
     _check_comparison(page, [names[first], names[second]], app_ready)
 
     # The checklist, all of it; then only where the two differ.
-    criteria = len(load_checklist().criteria)
-    checklist = page.get_by_test_id("stDataFrame").nth(1)
-    expect_rows(checklist, criteria, "the checklist has that many criteria")
+    labels = {c.label for c in load_checklist().criteria}
+    criteria = len(labels)
+    checklist = page.locator(".kc-compare").last.locator("tbody tr")
+    expect(checklist).to_have_count(criteria)
     _, text = download_text(page, "Download comparison (CSV)")
-    assert len(list(csv.DictReader(io.StringIO(text)))) == criteria, "the CSV does not hold every criterion"
+    items = [row["item"] for row in csv.DictReader(io.StringIO(text))]
+    assert sum(item in labels for item in items) == criteria, "the CSV does not hold every criterion"
 
     screenshot(page, "all")
     page.get_by_test_id("stCheckbox").filter(has_text="Show only the criteria where they differ").locator(
@@ -349,9 +332,8 @@ def test_compare_two_clinics_from_a_link(page, app_server, app_ready, screenshot
     expect(page).to_have_url(re.compile(r"[?&]only_diff=true"), timeout=WAIT_MS)
     app_ready(page)
     expect(page.get_by_role("switch", name="Show only the criteria where they differ")).to_be_checked()
-    expect(grid(checklist)).not_to_have_attribute("aria-rowcount", str(criteria + 1))
-    shown, expected = grid_rows(checklist), differing(first, second)
-    assert shown == expected, f"{shown} of {criteria} criteria listed as differing; the clinics differ in {expected}"
+    expected = differing(first, second)
+    expect(checklist, f"the clinics differ in {expected} of {criteria} criteria").to_have_count(expected)
     no_exception(page)
 
     screenshot(page, "differences")
@@ -394,8 +376,7 @@ def test_methodology_shows_the_checklist(page, app_server, app_ready, screenshot
     expect(page.get_by_role("heading", level=1)).to_have_text("How clinics are scored", timeout=WAIT_MS)
     expect(page.get_by_role("heading", name="The checklist")).to_be_visible()
     expect(page.get_by_role("heading", name="Sources")).to_be_visible()
-    tables = page.locator('[data-testid="stTable"], [data-testid="stDataFrame"]')
-    expect(tables.first).to_be_visible()
+    expect(page.get_by_role("region", name=re.compile("^Criteria: ")).first).to_be_visible()
     # Every criterion is listed, readable (HTML tables; a canvas grid would keep them in its accessible table).
     main = page.get_by_test_id("stMain")
     missing = [c.label for c in rules.criteria if not main.get_by_text(c.label, exact=True).count()]
@@ -427,7 +408,7 @@ def test_shared_url_restores_the_search(page, app_server, app_ready, screenshot,
     expect(line).to_contain_text(f"within 120 km of {label(town)}", timeout=WAIT_MS)
     expect(where_box(page)).to_have_value(town, timeout=WAIT_MS)
     expect(radius_slider(page)).to_have_attribute("aria-valuetext", "120")
-    open_expander(page, "Safety and freshness")
+    open_filters(page)
     expect(switch(page, "Hide clinics with a red flag")).not_to_be_checked()
     expect(switch(page, "Hide records not verified in the last 12 months")).to_be_checked()
 
@@ -437,7 +418,7 @@ def test_shared_url_restores_the_search(page, app_server, app_ready, screenshot,
     assert leading_number(text) == within_120, (
         f"{town} has {within_120} clinics within 120 km ({within_80} within 80): {text!r}")
     assert "red flag" not in text, f"red-flagged clinics were hidden though hide_red=false: {text!r}"
-    expect_rows(results_table(page), shown_number(text), f"the count line says {text!r}")
+    expect_rows(results_list(page), shown_number(text), f"the count line says {text!r}")
     params = query(page)
     assert params.get("hide_red") == ["false"] and params.get("hide_stale") == ["true"], page.url
     assert params.get("radius") == ["120"], page.url
@@ -460,7 +441,7 @@ def test_hide_red_flag_toggle_in_the_url(page, app_server, app_ready, requests_s
 
     open_app(page, app_server + base + "&hide_red=false")
     expect(line).to_contain_text(f"within 25 km of {label(town)}", timeout=WAIT_MS)
-    open_expander(page, "Safety and freshness")
+    open_filters(page)
     expect(switch(page, "Hide clinics with a red flag")).not_to_be_checked(timeout=WAIT_MS)
     showing = line.inner_text()
     assert "red flag" not in showing, showing
@@ -479,7 +460,7 @@ def test_search_set_by_hand_survives_a_copied_url(page, new_tab, app_log_path, a
     line = count_line(page)
     expect(line).to_contain_text(f"within 80 km of {label(town)}", timeout=WAIT_MS)
     widen_radius_to_120(page, line, app_ready)
-    open_expander(page, "Safety and freshness")
+    open_filters(page)
     for toggle in ("Hide clinics with a red flag", "Hide records not verified in the last 12 months"):
         was = switch(page, toggle).is_checked()
         page.get_by_test_id("stCheckbox").filter(has_text=toggle).locator("label").click()
@@ -499,7 +480,7 @@ def test_search_set_by_hand_survives_a_copied_url(page, new_tab, app_log_path, a
     expect(count_line(tab)).to_have_text(text, timeout=WAIT_MS)
     expect(where_box(tab)).to_have_value(town, timeout=WAIT_MS)
     expect(radius_slider(tab)).to_have_attribute("aria-valuetext", "120")
-    open_expander(tab, "Safety and freshness")
+    open_filters(tab)
     expect(switch(tab, "Hide clinics with a red flag")).not_to_be_checked()
     expect(switch(tab, "Hide records not verified in the last 12 months")).to_be_checked()
     seen.assert_stayed_local("Find clinics, opened from a copied URL")

@@ -126,7 +126,7 @@ def test_an_empty_quality_list_says_none_and_offers_no_download(monkeypatch):
     at.switch_page("pages/quality.py")
     at.run()
     assert not at.exception
-    titles = [s.value for s in at.subheader]
+    titles = [s.value for s in at.header]
     empty = [t for t in titles if t.endswith("(0)")]
     assert empty, f"the test needs an empty list: {titles}"
     assert len(at.download_button) == len(titles) - len(empty)

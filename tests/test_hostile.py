@@ -177,7 +177,7 @@ def test_upload_page_answers_every_file_without_rendering_it(tmp_path, monkeypat
         markdown = " ".join(m.value for m in at.markdown) + " ".join(e.value for e in (*at.error, *at.warning))
         assert "evil.example" not in markdown and "<script" not in markdown, name
         if name in ACCEPTED:
-            assert any(s.value == "Review the change" for s in at.subheader) or at.info, name
+            assert any(s.value == "Review the change" for s in at.header) or at.info, name
             counts["accepted"] += 1
         else:
             problems = at.dataframe[0].value

@@ -300,10 +300,10 @@ def comparison_csv(facts: pd.DataFrame, table: pd.DataFrame, only_differences: b
     return to_csv(pd.concat(rows, ignore_index=True).fillna(""))
 
 
-def _grid(names: list[str], rows: list[tuple[str, list[str], str]], caption: str) -> str:
+def _grid(names: list[str], rows: list[tuple[str, list[str], str]], caption: str, corner: str) -> str:
     """A comparison table, a row header then a cell per clinic: each row is (label HTML, cell HTMLs, row class),
-    all made of escaped values. Each cell starts with its clinic's number, shown only on a phone (where the
-    table stacks: see COMPARE_CSS)."""
+    all made of escaped values; the header row's first cell says what the rows are (`corner`). Each cell
+    starts with its clinic's number, shown only on a phone (where the table stacks: see COMPARE_CSS)."""
     head = "".join(f"<th scope='col'>{html.escape(n)}</th>" for n in names)
     who = [f"<span class='kc-who' aria-hidden='true'>{i}.&nbsp;</span>" for i in range(1, len(names) + 1)]
     body = "".join(f"<tr class='{cls}'><th scope='row'>{label}</th>"
@@ -312,7 +312,8 @@ def _grid(names: list[str], rows: list[tuple[str, list[str], str]], caption: str
     return (f"<div class='kc-compare kc-n{len(names)}'><table>"
             f"<caption style='position:absolute;left:-9999px'>{html.escape(caption)}</caption>"
             f"<colgroup><col class='kc-label'>{'<col>' * len(names)}</colgroup>"
-            f"<thead><tr><th class='kc-corner' scope='col'></th>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+            f"<thead><tr><th class='kc-corner' scope='col'>{html.escape(corner)}</th>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table></div>")
 
 
 def facts_html(facts: pd.DataFrame, website_text: str | None = None) -> str:
@@ -326,7 +327,7 @@ def facts_html(facts: pd.DataFrame, website_text: str | None = None) -> str:
     for fact, values in texts.iterrows():
         cells = [link_html(v, link_texts[fact]) if fact in link_texts else html.escape(str(v)) for v in values]
         rows.append((html.escape(str(fact)), cells, ""))
-    return _grid(names, rows, "Headline facts of the clinics compared")
+    return _grid(names, rows, "Headline facts of the clinics compared", "Fact")
 
 
 def criteria_html(table: pd.DataFrame, names: list[str]) -> str:
@@ -342,7 +343,7 @@ def criteria_html(table: pd.DataFrame, names: list[str]) -> str:
         cells = [f"<span class='{STATE_CLASS.get(table[n].iloc[i], '')}'>{html.escape(str(texts[n].iloc[i]))}</span>"
                  for n in names]
         rows.append((label, cells, "kc-differs" if differs else ""))
-    return _grid(names, rows, "The checklist, criterion by criterion")
+    return _grid(names, rows, "The checklist, criterion by criterion", "Criterion")
 
 
 def comparison_page(facts: pd.DataFrame, table: pd.DataFrame, lines: list[str], only_differences: bool) -> str:
