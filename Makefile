@@ -88,6 +88,7 @@ bench: $(DEV_STAMP) chromium
 	$(PY) benchmarks/load_sessions.py --data data/clinics.csv --json $(BENCH_OUT)/sessions-sample.json
 	$(PY) benchmarks/load_sessions.py --data $(BENCH_OUT)/data/clinics-100000.csv \
 	  --json $(BENCH_OUT)/sessions-100k.json
+	$(PY) benchmarks/felt_time.py --reps 5 --json $(BENCH_OUT)/felt_time.json --md $(BENCH_OUT)/felt_time.md
 	$(PY) benchmarks/report.py $(BENCH_OUT)/results.json $(BENCH_OUT)/sessions-sample.json \
 	  $(BENCH_OUT)/sessions-100k.json | tee $(BENCH_OUT)/tables.md
 
