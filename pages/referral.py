@@ -8,6 +8,7 @@ from ui.boot import through_dashboard
 from ui.choices import PRICES, condition_label, price_label
 from ui.data import checklist, find_place, online_geocoding_enabled, rescored, usable_directory
 from ui.text import Bold, line, text
+from ui.urlstate import Param, publish, start
 from vetting.contract import CONDITIONS, ROUTE_LABELS, ROUTES
 from vetting.export import REWEIGHTED_COLUMNS, referral_sheet, reweighted_note, to_csv
 from vetting.geo import DIRECTIONS_HELP, MAX_PLACE_CHARS
@@ -28,6 +29,15 @@ data = usable_directory()
 rules = checklist()
 labels = {c.id: c.label for c in rules.criteria}
 
+# Choices with labels travel in the URL as values (?must=rems&condition=ptsd&preset=safety); links made with the
+# labels still open (ui.urlstate). The others are bound to the URL by Streamlit: their values are their text.
+must_p = Param("must", [], rules.ids, labels.get, many=True)
+condition_p = Param("condition", [], CONDITIONS, condition_label, many=True)
+route_p = Param("route", [], ROUTES, ROUTE_LABELS.get, many=True)
+price_p = Param("max_price", "any", PRICES, price_label)
+preset_p = Param("preset", "balanced", list(rules.presets), lambda p: rules.presets[p].label)
+params = [must_p, condition_p, route_p, price_p, preset_p]
+
 loaded = st.session_state.pop("loaded_weights", None)
 if loaded is not None:  # apply an uploaded weights file to the controls before they are drawn
     st.session_state["preset"] = loaded.preset or "balanced"
@@ -40,8 +50,8 @@ if loaded is not None:  # apply an uploaded weights file to the controls before 
 controls, results = st.columns([1, 2.4], gap="large")
 with controls:
     st.header("Must-haves", anchor=False)
-    must = st.multiselect("Criteria the clinic must meet", rules.ids, format_func=labels.get, key="must",
-                          bind=URL, help="Met means the record says yes; not merely not no.",
+    must = st.multiselect("Criteria the clinic must meet", rules.ids, start(must_p), format_func=labels.get,
+                          key="must", help="Met means the record says yes; not merely not no.",
                           filter_mode="contains", select_all=False, wrap=True)
     unverified_ok = st.toggle("Accept unverified must-haves", key="unverified_ok", bind=URL,
                               help="On: a must-have the data does not confirm either way (not verified) "
@@ -52,17 +62,20 @@ with controls:
                          placeholder="ZIP or City, ST").strip()
     radius = st.select_slider("Maximum distance (km)", RADII, value=120, key="radius", bind=URL,
                               disabled=not near)
-    conditions = st.multiselect("Conditions", CONDITIONS, key="condition", bind=URL,
+    conditions = st.multiselect("Conditions", CONDITIONS, start(condition_p), key="condition",
                                 format_func=condition_label, filter_mode="contains", select_all=False, wrap=True)
-    routes = st.multiselect("Routes", ROUTES, format_func=ROUTE_LABELS.get, key="route", bind=URL,
+    routes = st.multiselect("Routes", ROUTES, start(route_p), format_func=ROUTE_LABELS.get, key="route",
                             filter_mode="contains", select_all=False, wrap=True)
-    max_price = st.select_slider("Price ceiling per session", PRICES, value="any", key="max_price", bind=URL,
+    max_price = st.select_slider("Price ceiling per session", PRICES, start(price_p), key="max_price",
                                  format_func=price_label)
     insurance = st.toggle("Must accept insurance", key="insurance", bind=URL)
 
     st.header("Weights", anchor=False)
-    preset = st.selectbox("Preset", list(rules.presets), format_func=lambda p: rules.presets[p].label,
-                          key="preset", bind=URL, help="Each preset multiplies whole categories.")
+    # A weights file just loaded set the preset and the sliders in session state: no starting value then.
+    preset = st.selectbox("Preset", list(rules.presets),
+                          0 if loaded is not None else list(rules.presets).index(start(preset_p)),
+                          format_func=lambda p: rules.presets[p].label, key="preset",
+                          help="Each preset multiplies whole categories.")
     st.caption(rules.presets[preset].description)
     base = rules.presets[preset].categories
     adjust = {cat: st.slider(f"{name} (× the preset)", 0.0, 3.0, 1.0, 0.25, key=f"w_{cat}", bind=URL)
@@ -80,6 +93,7 @@ with controls:
         except ValueError as err:
             st.error("This weights file cannot be used:")
             text(err)
+publish(params)
 
 try:
     effective = weights.resolve(rules)

@@ -158,8 +158,13 @@ def test_referral_builder_lists_downloads_and_shares(page, new_tab, app_log_path
     share_url = page.url
     query = parse_qs(urlsplit(share_url).query)
     assert query.get("near") == [place], f"near= missing or wrong in {share_url}"
-    assert sorted(query.get("must", [])) == sorted(must.values()), f"must= not there twice in {share_url}"
-    assert query.get("preset") == [preset], f"preset= missing or wrong in {share_url}"
+    # the URL carries values (criterion ids, the preset's key), not the words on screen
+    rules = load_checklist()
+    ids = {c.label: c.id for c in rules.criteria}
+    assert sorted(query.get("must", [])) == sorted(ids[label] for label in must.values()), (
+        f"must= not there twice, as criterion ids, in {share_url}")
+    keys = {p.label: key for key, p in rules.presets.items()}
+    assert query.get("preset") == [keys[preset]], f"preset= missing or not the preset's key in {share_url}"
 
     first_clinic = _first_clinic_in_table(page)
     assert first_clinic, "the referral table's first row has no clinic name"

@@ -287,13 +287,17 @@ def test_referral_page_ranking_follows_the_weights():
     assert list(zip(shown["clinic_id"], shown["score"], strict=True)) == reputation_x3
 
 
-def test_referral_page_reads_its_query_from_the_url():
-    label = CHECKLIST["acls_on_site"].label
-    at = referral_app(near="80903", radius="200", must=label, preset="Safety first", top="5")
-    assert at.multiselect(key="must").value == ["acls_on_site"]
-    assert at.selectbox(key="preset").value == "safety_first"
-    assert len(at.dataframe[0].value) == 5
-    assert (at.dataframe[0].value["distance_km"] <= 200).all()
+def test_referral_page_reads_its_query_from_the_url_as_values_or_old_labels():
+    criterion = CHECKLIST.criteria[0]
+    preset = next(key for key, p in CHECKLIST.presets.items() if p.categories)  # not the default
+    old_link = {"must": criterion.label, "preset": CHECKLIST.presets[preset].label}  # what links carried before
+    for link in (old_link, {"must": criterion.id, "preset": preset}):
+        at = referral_app(near="80903", radius="200", top="5", **link)
+        assert at.multiselect(key="must").value == [criterion.id]
+        assert at.selectbox(key="preset").value == preset
+        assert at.query_params["must"] == criterion.id and at.query_params["preset"] == preset
+        assert len(at.dataframe[0].value) == 5
+        assert (at.dataframe[0].value["distance_km"] <= 200).all()
 
 
 @pytest.mark.parametrize(("text", "message"), [
