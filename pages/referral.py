@@ -7,6 +7,7 @@ import streamlit as st
 from ui.boot import through_dashboard
 from ui.choices import PRICES, condition_label, price_label
 from ui.data import checklist, find_place, online_geocoding_enabled, rescored, usable_directory
+from ui.results import clinic_cards, wide_only
 from ui.text import Bold, line, text
 from ui.urlstate import Param, publish, start
 from vetting.contract import CONDITIONS, ROUTE_LABELS, ROUTES
@@ -130,7 +131,16 @@ with results:
     if reweighted:
         st.caption(reweighted_note(in_effect))
     grade_headers = REWEIGHTED_COLUMNS if reweighted else {"grade": "Grade"}
-    st.dataframe(rows, hide_index=True, width="stretch", placeholder="—", column_order=[
+    # On a phone the same clinics as cards (a table of this many columns would scroll sideways there).
+    listed = found.clinics.head(int(top_n))
+    clinic_cards(listed, rules.grading.letters, near or None, phone_only=True, details=[
+        [("Phone", r["phone"]), ("Address", r["address"]),
+         ("Grade on the site", r.get("site_grade", "") if reweighted else ""),
+         ("Must-haves to confirm", r["must-haves to confirm"] if must and unverified_ok else ""),
+         ("Critical, not verified", r["critical, not verified"])]
+        for r in rows.astype(object).where(rows.notna(), "").to_dict("records")])
+    wide_only("referral_table")
+    st.container(key="referral_table").dataframe(rows, hide_index=True, width="stretch", placeholder="—", column_order=[
         "rank", "name", "grade", "site_grade", "distance_km", "price_per_session_usd", "last_verified", "phone",
         "directions", "website", *(["must-haves to confirm"] if must and unverified_ok else []),
         "critical, not verified", "address", "score", "other, not verified"],

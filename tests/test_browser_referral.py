@@ -231,3 +231,28 @@ def test_referral_builder_lists_downloads_and_shares(page, new_tab, app_log_path
     requests_seen.assert_stayed_local("the referral builder")
     shared_seen.assert_stayed_local("the referral builder, opened from its URL")
     assert requests_seen.saw_app_websocket() or shared_seen.saw_app_websocket(), "no app websocket seen"
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_the_referral_list_fits_a_phone_as_cards_and_a_desk_as_a_table(new_tab, app_log_path, app_server, size):
+    from urllib.parse import urlencode
+
+    from playwright.sync_api import expect
+
+    from testkit.a11y import DESKTOP, PHONE, overflow
+    from testkit.browser import WAIT_MS
+
+    place, _, _ = referral()
+    page = new_tab(app_log_path, PHONE if size == "phone" else DESKTOP)
+    open_app(page, app_server + "/referral?" + urlencode({"near": place}))
+    shown = min(shown_number(count_text(page)), 10)  # "How many to list" starts at 10
+    cards, table = page.locator("ol.clinic-list > li"), page.get_by_test_id("stDataFrame")
+    if size == "phone":
+        expect(cards.first).to_be_visible(timeout=WAIT_MS)
+        expect(cards).to_have_count(shown)
+        expect(table).to_be_hidden()
+        expect(cards.first.get_by_text(re.compile(r"^Phone:"))).to_be_visible()
+        assert overflow(page) == []
+    else:
+        expect(table).to_be_visible(timeout=WAIT_MS)
+        expect(cards.first).to_be_hidden()

@@ -21,6 +21,7 @@ from vetting.geo import DIRECTIONS_HELP, directions_urls
 from vetting.kinds import web_link
 
 PER_PAGE = 10  # clinics listed at a time (the map shows them all)
+PHONE_MAX_PX = 640  # below this width Streamlit stacks columns: a table of many columns no longer fits
 CLINIC_PAGE = "clinic"  # pages/clinic.py's url_path (dashboard.py); links are relative to the app's root
 
 # Colours meet WCAG AA (4.5:1) for their text; the grade badge is also spelled out for screen readers.
@@ -68,7 +69,8 @@ def _external(url: str, text: str, title: str) -> str:
             f'title="{html.escape(title)}">{html.escape(text)}<span aria-hidden="true"> ↗</span></a>')
 
 
-def _card(row: dict, flag: str, unverified: str, directions: str, grade_class: str, place: str | None) -> str:
+def _card(row: dict, flag: str, unverified: str, directions: str, grade_class: str, place: str | None,
+          details: list[tuple[str, str]]) -> str:
     facts = [f"{row['city']}, {row['state']}"]
     if pd.notna(row.get("distance_km")):
         facts.append(km_text(row["distance_km"]))
@@ -78,6 +80,8 @@ def _card(row: dict, flag: str, unverified: str, directions: str, grade_class: s
         facts.append(f"{row['value']:.1f} points per $100")
     notes = "".join(f'<p class="{cls}">{html.escape(text)}</p>'
                     for cls, text in (("flag", flag), ("unverified", unverified)) if text)
+    notes += "".join(f'<p class="facts"><strong>{_e(label)}:</strong> {_e(text)}</p>'
+                     for label, text in details if text)
     verified = pd.Timestamp(row["last_verified"])
     links = [_external(directions, "Directions", DIRECTIONS_HELP)]
     site = web_link(row.get("website"))
@@ -92,9 +96,13 @@ def _card(row: dict, flag: str, unverified: str, directions: str, grade_class: s
             f'<p class="more">{checked} · {"".join(links)}</p></li>')
 
 
-def clinic_cards(clinics: pd.DataFrame, letters: tuple[str, ...], place: str | None = None,
-                 where=st) -> None:
-    """Clinics as a list of cards, in the order given; each name links to the clinic's details page."""
+def clinic_cards(clinics: pd.DataFrame, letters: tuple[str, ...], place: str | None = None, where=st,
+                 details: list[list[tuple[str, str]]] | None = None, phone_only: bool = False) -> None:
+    """Clinics as a list of cards, in the order given; each name links to the clinic's details page.
+
+    `details`: more (label, text) lines for each clinic, in the same order (empty texts are left out).
+    `phone_only`: the list is shown only below PHONE_MAX_PX, where a page shows a table instead elsewhere
+    (see :func:`wide_only`)."""
     flags, unverified = safety_notes(clinics)
     directions = directions_urls(clinics).to_numpy()
     rank = {letter: i for i, letter in enumerate(letters)}
@@ -102,6 +110,15 @@ def clinic_cards(clinics: pd.DataFrame, letters: tuple[str, ...], place: str | N
     classes = ["gf" if rank.get(g, worst) >= worst else f"g{min(rank.get(g, worst), 2)}"
                for g in clinics["grade"].astype(str)]
     rows = clinics.assign(clinic_id=clinics.index).to_dict("records")
-    cards = "".join(_card(r, f, u, d, c, place)
-                    for r, f, u, d, c in zip(rows, flags, unverified, directions, classes, strict=True))
-    where.html(f'{CSS}<ol class="clinic-list" aria-label="Clinics found">{cards}</ol>')
+    cards = "".join(_card(r, f, u, d, c, place, x) for r, f, u, d, c, x in
+                    zip(rows, flags, unverified, directions, classes, details or [[]] * len(rows), strict=True))
+    hide = (f"<style>@media (min-width: {PHONE_MAX_PX + 1}px) {{ .clinic-list.phone-only {{ display: none; }} }}"
+            "</style>") if phone_only else ""
+    where.html(f'{CSS}{hide}<ol class="clinic-list{" phone-only" if phone_only else ""}" '
+               f'aria-label="Clinics found">{cards}</ol>')
+
+
+def wide_only(key: str, where=st) -> None:
+    """Hide the container with this key (holding a table too wide for a phone) below PHONE_MAX_PX, where the page shows
+    the same clinics as cards (:func:`clinic_cards` with ``phone_only``). `key` is the app's own word."""
+    where.html(f"<style>@media (max-width: {PHONE_MAX_PX}px) {{ .st-key-{key} {{ display: none; }} }}</style>")
