@@ -4,13 +4,13 @@ names. Clinics and criteria come from the sample and the checklist, picked by wh
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import html
 import io
 import re
 from pathlib import Path
 
 import pandas as pd
+from factory import TODAY
 from streamlit.testing.v1 import AppTest
 
 from ui.choices import condition_label
@@ -21,7 +21,6 @@ from vetting.geo import directions_urls
 from vetting.quality import column_completeness, readable, stale
 from vetting.report import compare_facts, compare_table
 
-TODAY = dt.date(2026, 11, 21)
 REPO = Path(__file__).resolve().parent.parent
 FRAME = load_clinics(REPO / "data" / "clinics.csv", today=TODAY).frame
 SCORES = score(FRAME, today=TODAY)

@@ -4,12 +4,12 @@ record's prices beside "prices are published"; what to ask about the answers the
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
+from factory import TODAY
 
 from vetting import load_checklist, load_clinics, score
 from vetting.report import (
@@ -24,7 +24,6 @@ from vetting.report import (
 )
 from vetting.scoring import NOT_MET, UNKNOWN, state_labels
 
-TODAY = dt.date(2026, 11, 21)
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "clinics.csv"
 FRAME = load_clinics(SAMPLE, today=TODAY).frame
 SCORES = score(FRAME, today=TODAY)
