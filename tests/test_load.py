@@ -114,7 +114,7 @@ def test_absent_optional_column_is_unknown_with_a_warning():
     result = load_clinics(csv_bytes([row()], columns), today=TODAY)
     assert result.ok
     assert result.frame["acls_on_site"].isna().all()
-    assert "column acls_on_site is absent: every clinic counts as not verified for it" in result.warnings
+    assert "column acls_on_site is absent: every row has it unknown (not verified, never 'no')" in result.warnings
 
 
 def test_header_with_capitals_is_named():

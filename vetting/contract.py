@@ -14,6 +14,7 @@ from .kinds import (
     LIST,
     LONGITUDE,
     MONEY,
+    NPI,
     RATING,
     STATE,
     TEXT,
@@ -63,6 +64,7 @@ class Column:
     maximum: float | None = None  # the largest plausible number, for whole numbers and money
     multiline: bool = False  # may a value hold a line break (inside quotes)?
     item_word: str = "value"  # a list column's items, in messages: "unknown route 'x'"
+    unique: bool = False  # an id column whose values name one row each (else a reference to such ids)
 
 
 SPECIALTIES = ("anesthesiology", "psychiatry", "emergency_medicine", "other", "none")
@@ -81,7 +83,7 @@ CONDITION_LABELS = {"depression": "Depression", "treatment_resistant_depression"
 
 _TRI = TRISTATE
 COLUMNS: tuple[Column, ...] = (
-    Column("clinic_id", ID, required=True, max_length=40),
+    Column("clinic_id", ID, required=True, max_length=40, unique=True),
     Column("name", TEXT, required=True, max_length=200),
     Column("street_address", TEXT, max_length=300, multiline=True),
     Column("city", TEXT, required=True, max_length=100),
@@ -91,8 +93,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("longitude", LONGITUDE),
     Column("phone", TEXT, max_length=40),
     Column("website", URL, max_length=500),
+    Column("npi", NPI),
     Column("physician_supervised", _TRI),
     Column("medical_director_specialty", CHOICE, vocabulary=SPECIALTIES),
+    Column("medical_director_name", TEXT, max_length=200),
+    Column("medical_director_npi", NPI),
     Column("board_certified", _TRI),
     Column("ketamine_training", _TRI),
     Column("acls_on_site", _TRI),

@@ -392,8 +392,11 @@ def _id_rules(column: Column, today: dt.date) -> list[Rule]:
         same = "" if first == v else f", as {quote(first)}: ids that differ only in case are the same id"
         return f"duplicate {column.name} {quote(v)} (first used on row {row + FIRST_DATA_ROW}{same})"
 
-    return [Rule("id_chars", not_matching(r"[A-Za-z0-9_-]+", ignore_case=False),
-                 says("{q} may contain only letters (A-Z, a-z), digits, '-' and '_'")),
+    chars = Rule("id_chars", not_matching(r"[A-Za-z0-9_-]+", ignore_case=False),
+                 says("{q} may contain only letters (A-Z, a-z), digits, '-' and '_'"))
+    if not column.unique:  # a reference to ids kept elsewhere (the evidence file's clinic_id)
+        return [chars]
+    return [chars,
             Rule("unique", lambda cells, _v: ~cells.blank & cells.text.str.lower().duplicated(keep="first").to_numpy(),
                  first_use)]
 
@@ -450,7 +453,22 @@ def _date_rules(column: Column, today: dt.date) -> list[Rule]:
                  says("{v} is in the future"))]
 
 
+def _npi_rules(column: Column, today: dt.date) -> list[Rule]:
+    from . import npi
+
+    def wrong_check(cells: Cells, _values: pd.Series) -> np.ndarray:
+        texts, codes = cells.distinct
+        ok = np.append(npi.valid(texts), True)  # code -1 (no text) passes
+        return ~ok[codes] & ~cells.blank
+
+    return [Rule("npi", not_matching(r"\d{10}"), says("{q} is not an NPI: an NPI is 10 digits")),
+            Rule("npi_check", wrong_check,
+                 says("{q} is not a valid NPI: its last digit is not the check digit of the other nine "
+                      "(a digit mistyped, or two swapped?)"))]
+
+
 ID = ValueKind("id", _text_values, _id_rules)
+NPI = ValueKind("npi", _text_values, _npi_rules)
 TEXT = ValueKind("text", _text_values)
 STATE = ValueKind("state", lambda cells, column: cells.text.str.upper(), lambda column, today: [
     Rule("state", lambda cells, _v: ~cells.blank & ~cells.per_distinct(lambda t: t.isascii() and t.upper() in STATES,
@@ -485,5 +503,5 @@ MONEY = ValueKind("money", _money, lambda column, today: [
 LIST = ValueKind("list", _list, _list_rules)
 DATE = ValueKind("date", _date, _date_rules, _iso_date)
 
-KINDS: tuple[ValueKind, ...] = (ID, TEXT, STATE, ZIP, LATITUDE, LONGITUDE, URL, TRISTATE, CHOICE, WHOLE, RATING,
-                                YEAR, MONEY, LIST, DATE)
+KINDS: tuple[ValueKind, ...] = (ID, TEXT, STATE, ZIP, LATITUDE, LONGITUDE, URL, NPI, TRISTATE, CHOICE, WHOLE,
+                                RATING, YEAR, MONEY, LIST, DATE)

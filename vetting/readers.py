@@ -219,7 +219,7 @@ def name_columns(header: list[str], raw: pd.DataFrame, contract: Contract = CONT
             issues.append(Issue(HEADER_ROW, name, "required column is missing"))
     for name in contract.names:
         if name not in present and name not in contract.required and name not in lowered:
-            notes.append(f"column {name} is absent: every clinic counts as not verified for it")
+            notes.append(f"column {name} is absent: every row has it unknown (not verified, never 'no')")
     for first, second in contract.pairs:
         if (first in present) != (second in present):
             missing = second if first in present else first
