@@ -1,4 +1,4 @@
-"""Saving the clinics file without ever losing data.
+"""Saving a data file (the clinics file, the evidence file) without ever losing data.
 
 A save is a small transaction, under a file lock (one writer at a time):
 
@@ -46,9 +46,9 @@ class StoreError(RuntimeError):
 class ConflictError(StoreError):
     """The file changed since it was loaded; `current_hash` and `last_change` say what is there now."""
 
-    def __init__(self, expected: str, current: str, last_change: dict | None):
+    def __init__(self, expected: str, current: str, last_change: dict | None, label: str = "clinics file"):
         who = f" by {last_change['who']} at {last_change['when']}" if last_change else ""
-        super().__init__(f"The clinics file changed since you loaded it{who}. Nothing was saved: reload, "
+        super().__init__(f"The {label} changed since you loaded it{who}. Nothing was saved: reload, "
                          "review the other change, and apply yours again.")
         self.expected_hash, self.current_hash, self.last_change = expected, current, last_change
 
@@ -56,8 +56,8 @@ class ConflictError(StoreError):
 class StoreBusy(StoreError):
     """Another save held the lock for longer than the store waits."""
 
-    def __init__(self, message: str | None = None):
-        super().__init__(message or f"Another save has held the clinics file for more than {LOCK_TIMEOUT_S:g} "
+    def __init__(self, message: str | None = None, label: str = "clinics file"):
+        super().__init__(message or f"Another save has held the {label} for more than {LOCK_TIMEOUT_S:g} "
                                     "seconds. Nothing was saved: try again in a minute.")
 
 
@@ -84,10 +84,10 @@ def _reason(err: OSError) -> str:
     return _REASONS.get(err.errno) or f"the system refused it ({(err.strerror or str(err)).rstrip('.')})"
 
 
-def write_error(err: OSError, folder: Path) -> StoreWriteError:
+def write_error(err: OSError, folder: Path, label: str = "clinics file") -> StoreWriteError:
     """The StoreWriteError for an OS error met while saving into `folder` (kept as `.folder`, not in the
     sentence: the app does not show the server's paths)."""
-    out = StoreWriteError(f"The clinics file could not be saved because {_reason(err)}. Nothing was changed.")
+    out = StoreWriteError(f"The {label} could not be saved because {_reason(err)}. Nothing was changed.")
     out.folder, out.os_errno = folder, err.errno
     return out
 
@@ -110,9 +110,12 @@ def count_records(data: bytes) -> int:
 
 @dataclass(frozen=True)
 class Store:
-    """The clinics file with its history folder and audit log (default: beside the file)."""
+    """A data file with its history folder and audit log (beside the file). Files in one folder share the
+    history folder; each has its own journal, kept copies (named after it) and audit log."""
 
     path: Path
+    label: str = "clinics file"  # what messages call it
+    audit_name: str = "audit.jsonl"
 
     @property
     def history_dir(self) -> Path:
@@ -120,7 +123,7 @@ class Store:
 
     @property
     def audit_path(self) -> Path:
-        return self.history_dir / "audit.jsonl"
+        return self.history_dir / self.audit_name
 
     @property
     def journal_path(self) -> Path:
@@ -154,7 +157,7 @@ class Store:
         except FileNotFoundError:
             return b""
         except OSError as err:
-            raise StoreError(f"The clinics file cannot be read because {_reason(err)}.") from None
+            raise StoreError(f"The {self.label} cannot be read because {_reason(err)}.") from None
 
     def entries(self) -> list[dict]:
         """The audit log, oldest first (unreadable lines are skipped, never fatal)."""
@@ -226,12 +229,12 @@ class Store:
                 current = self._current()
                 current_hash = content_hash(current)
                 if current_hash != expected_hash:
-                    raise ConflictError(expected_hash, current_hash, self.last_entry())
+                    raise ConflictError(expected_hash, current_hash, self.last_entry(), self.label)
                 return self._commit(current, current_hash, new, who, action, note, now)
         except Timeout:
-            raise StoreBusy() from None
+            raise StoreBusy(label=self.label) from None
         except OSError as err:
-            raise write_error(err, self.path.parent) from None
+            raise write_error(err, self.path.parent, self.label) from None
 
     def rollback(self, content: str, expected_hash: str, who: str, now: dt.datetime | None = None) -> dict:
         """Restore a past version (by content hash) as a new, audited save."""
@@ -288,7 +291,7 @@ class Store:
             self.undo_path.unlink()
             _fsync_dir(self.history_dir)
         except OSError:
-            raise StoreWriteError(f"The clinics file could not be saved because {_reason(err)}, and the save "
+            raise StoreWriteError(f"The {self.label} could not be saved because {_reason(err)}, and the save "
                                   "could not yet be taken back: the store finishes or undoes it the next time "
                                   "it is opened.") from None
 
@@ -316,10 +319,10 @@ class Store:
                 return self._recover(dt.datetime.now(dt.UTC))
         except Timeout:
             if wait:
-                raise StoreBusy() from None
+                raise StoreBusy(label=self.label) from None
         except OSError as err:
             if wait:
-                raise write_error(err, self.history_dir) from None
+                raise write_error(err, self.history_dir, self.label) from None
         return []
 
     def _kept_re(self) -> re.Pattern:
