@@ -1,4 +1,4 @@
-"""`python -m fictional --rows N --out FILE`: write N fictional clinics."""
+"""`python -m fictional --rows N --out FILE [--evidence-out PATH]`: write N fictional clinics (and their evidence)."""
 
 from .generator import main
 

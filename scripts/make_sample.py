@@ -1,6 +1,6 @@
-"""Regenerate the FICTIONAL sample directory ``data/clinics.csv`` and print a summary of it.
+"""Regenerate the FICTIONAL sample data/clinics.csv and its evidence data/evidence.csv; print a summary.
 
-Deterministic (fictional.SAMPLE_ROWS clinics, SAMPLE_SEED, DEFAULT_TODAY), so the committed file is reproducible::
+Deterministic (fictional.SAMPLE_ROWS clinics, SAMPLE_SEED, DEFAULT_TODAY), so the committed files are reproducible::
 
     python scripts/make_sample.py
 """
@@ -18,9 +18,18 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from fictional import DEFAULT_TODAY, SAMPLE_ROWS, SAMPLE_SEED, critical_columns, generate, write_csv  # noqa: E402
+from fictional import (  # noqa: E402
+    DEFAULT_TODAY,
+    SAMPLE_ROWS,
+    SAMPLE_SEED,
+    critical_columns,
+    generate,
+    generate_evidence,
+    write_csv,
+)
 from vetting import load_checklist, load_clinics, score  # noqa: E402
 from vetting.contract import ROUTES  # noqa: E402
+from vetting.evidence import EVIDENCE_FILE  # noqa: E402
 
 ROWS, SEED, TODAY = SAMPLE_ROWS, SAMPLE_SEED, DEFAULT_TODAY
 OUT = ROOT / "data" / "clinics.csv"
@@ -77,11 +86,30 @@ def summarize(frame: pd.DataFrame, today: dt.date = TODAY) -> dict[str, object]:
         "last_verified range": (frame["last_verified"].min(), frame["last_verified"].max()),
         "rating median": float(pd.to_numeric(frame["rating"].replace("", None)).median()),
         "rows without rating": int((frame["rating"] == "").sum()),
+        "rows with npi / director name / director npi": (int((frame["npi"] != "").sum()),
+                                                         int((frame["medical_director_name"] != "").sum()),
+                                                         int((frame["medical_director_npi"] != "").sum())),
     }
     grades = _grades(frame, today)
     if grades is not None:
         out["grades (vetting.scoring)"] = grades
     return out
+
+
+def summarize_evidence(evidence: pd.DataFrame, frame: pd.DataFrame) -> dict[str, object]:
+    """The evidence file's shape: rows, clinics, methods, fields, and rows that disagree with the clinics file."""
+    said = frame.set_index("clinic_id")
+    file_value = [said.at[c, f] for c, f in zip(evidence["clinic_id"], evidence["field"], strict=True)]
+    disagree = (evidence["value"] != pd.Series(file_value, index=evidence.index, dtype="str"))
+    critical = evidence["field"].isin(critical_columns())
+    return {
+        "evidence rows / clinics with evidence": (len(evidence), int(evidence["clinic_id"].nunique())),
+        "evidence rows on critical criteria": int(critical.sum()),
+        "evidence methods": evidence["method"].value_counts().to_dict(),
+        "evidence rows with an empty value (none found)": int((evidence["value"] == "").sum()),
+        "evidence rows disagreeing with clinics.csv": int(disagree.sum()),
+        "evidence checked_on range": (evidence["checked_on"].min(), evidence["checked_on"].max()),
+    }
 
 
 def _grades(frame: pd.DataFrame, today: dt.date) -> dict[str, int] | None:
@@ -103,13 +131,20 @@ def main(argv: list[str] | None = None) -> None:
     """Write the sample and print its summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT,
-                        help=f"where to write (default {OUT.relative_to(ROOT)})")
+                        help=f"where to write the clinics (default {OUT.relative_to(ROOT)})")
+    parser.add_argument("--evidence-out", type=Path, metavar="PATH",
+                        help=f"where to write the evidence (default: {EVIDENCE_FILE} beside --out)")
     args = parser.parse_args(argv)
+    evidence_out = args.evidence_out or args.out.parent / EVIDENCE_FILE
     frame = generate(ROWS, seed=SEED, today=TODAY)
+    evidence = generate_evidence(frame, seed=SEED, today=TODAY)
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    evidence_out.parent.mkdir(parents=True, exist_ok=True)
     write_csv(frame, args.out)
-    print(f"wrote {len(frame)} FICTIONAL clinics to {args.out} (seed {SEED}, today {TODAY})")
-    for key, value in summarize(frame).items():
+    write_csv(evidence, evidence_out)
+    print(f"wrote {len(frame)} FICTIONAL clinics to {args.out} and {len(evidence)} FICTIONAL evidence rows "
+          f"to {evidence_out} (seed {SEED}, today {TODAY})")
+    for key, value in {**summarize(frame), **summarize_evidence(evidence, frame)}.items():
         print(f"  {key}: {value}")
 
 

@@ -67,7 +67,7 @@ def bullets(text: str) -> dict[str, str]:
 
 
 MINIMAL = {"validate": ["P"], "score": ["P"], "nearby": ["P", "--near", "Q"], "diff": ["A", "B"],
-           "geocode": ["P", "--out", "F"], "hash-password": ["N"]}
+           "geocode": ["P", "--out", "F"], "hash-password": ["N"], "registry-check": ["P"]}
 
 
 @pytest.mark.parametrize("command", sorted(MINIMAL))
@@ -83,3 +83,16 @@ def test_readme_bullet_of_each_command_names_its_options_and_defaults(command):
     defaults = parser.parse_args([command, *MINIMAL[command]])
     for option, value in re.findall(r"`(--[\w-]+)[^`]*` \(default ([^)]+)\)", body):
         assert float(value) == getattr(defaults, option[2:].replace("-", "_")), option
+
+
+def test_contract_page_lists_exactly_the_evidence_columns_in_order():
+    from vetting.evidence import EVIDENCE_COLUMNS, METHODS
+
+    rows = COLUMN_ROW.findall(section(CONTRACT_DOC, "The evidence file"))
+    assert [(name, kind, required == "yes") for name, kind, required, _ in rows] == [
+        (c.name, c.kind.name, c.required) for c in EVIDENCE_COLUMNS]
+    rules = {name: text for name, _, _, text in rows}
+    assert re.findall(r"`(\w+)`", rules["method"]) == list(METHODS)
+    for column in EVIDENCE_COLUMNS:
+        if column.max_length != MAX_CELL_CHARS:
+            assert f"at most {column.max_length} characters" in rules[column.name], column.name

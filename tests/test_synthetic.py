@@ -1,7 +1,9 @@
-"""The fictional-clinic generator (fictional/generator.py) and the committed sample data/clinics.csv."""
+"""The fictional-clinic generator (fictional/generator.py) and the committed sample data/clinics.csv, with its
+fictional evidence data/evidence.csv."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import subprocess
 import sys
@@ -13,13 +15,28 @@ import pytest
 import zipcodes
 from geopy.distance import geodesic
 
-from fictional import DEFAULT_TODAY, SAMPLE_ROWS, SAMPLE_SEED, critical_columns, generate, write_csv
+from fictional import (
+    DEFAULT_TODAY,
+    EVIDENCE_NAMES,
+    SAMPLE_ROWS,
+    SAMPLE_SEED,
+    criteria_columns,
+    critical_columns,
+    generate,
+    generate_evidence,
+    write_csv,
+)
 from vetting import load_checklist, load_clinics, score
-from vetting.contract import CONDITIONS, CONTRACT, ROUTES, SPECIALTIES
-from vetting.kinds import TRISTATE
+from vetting.contract import BY_NAME, CONDITIONS, CONTRACT, ROUTES, SPECIALTIES
+from vetting.evidence import EVIDENCE_COLUMNS, EVIDENCE_CONTRACT, EVIDENCE_FILE, FIELDS
+from vetting.kinds import NPI, TRISTATE
+from vetting.load import read_raw
+from vetting.npi import valid
+from vetting.validate import check_column, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "clinics.csv"
+SAMPLE_EVIDENCE = ROOT / "data" / EVIDENCE_FILE
 TODAY = DEFAULT_TODAY
 CRITICAL = critical_columns()
 
@@ -27,6 +44,11 @@ CRITICAL = critical_columns()
 @pytest.fixture(scope="module")
 def sample() -> pd.DataFrame:
     return generate(SAMPLE_ROWS, seed=SAMPLE_SEED, today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def evidence(sample: pd.DataFrame) -> pd.DataFrame:
+    return generate_evidence(sample, seed=SAMPLE_SEED, today=TODAY)
 
 
 def read_csv_text(path: Path) -> pd.DataFrame:
@@ -185,6 +207,19 @@ def test_cli_writes_a_csv(tmp_path: Path) -> None:
         check=True, cwd=ROOT, capture_output=True,
     )
     pdt.assert_frame_equal(read_csv_text(out), generate(50, seed=3, today=dt.date(2026, 1, 15)))
+    assert not (tmp_path / EVIDENCE_FILE).exists()  # evidence only when asked for
+
+
+def test_cli_writes_evidence_when_asked(tmp_path: Path) -> None:
+    out, evidence_out = tmp_path / "c.csv", tmp_path / "e.csv"
+    subprocess.run(
+        [sys.executable, "-m", "fictional", "--rows", "80", "--seed", "3", "--today", "2026-01-15",
+         "--out", str(out), "--evidence-out", str(evidence_out)],
+        check=True, cwd=ROOT, capture_output=True,
+    )
+    clinics = generate(80, seed=3, today=dt.date(2026, 1, 15))
+    pdt.assert_frame_equal(read_csv_text(out), clinics)
+    pdt.assert_frame_equal(read_csv_text(evidence_out), generate_evidence(clinics, seed=3, today=dt.date(2026, 1, 15)))
 
 
 def test_generated_files_pass_the_contract(tmp_path: Path) -> None:
@@ -201,3 +236,130 @@ def test_sample_grades_spread_over_every_grade() -> None:
     grades = score(frame, today=TODAY).summary["grade"].value_counts(normalize=True)
     for grade in load_checklist().grading.letters:
         assert grades.get(grade, 0.0) >= 0.05, grades.to_dict()
+
+
+# ---------------------------------------------------------------- NPIs and medical directors
+
+
+def test_generated_npis_pass_the_contract_and_are_unique(tmp_path: Path) -> None:
+    frame = generate(5000, seed=9, today=TODAY)
+    npis = pd.concat([frame["npi"], frame["medical_director_npi"]])
+    npis = npis[npis != ""]
+    assert npis.is_unique  # across both columns: no clinic shares a number with a director
+    assert npis.str.fullmatch(r"[12]\d{9}").all()  # real NPIs start with 1 or 2
+    assert valid(npis.tolist()).all()
+    for col in ("npi", "medical_director_npi"):
+        assert BY_NAME[col].kind is NPI
+        _, issues = check_column(frame[col], BY_NAME[col], TODAY)
+        assert issues == [], col
+    path = tmp_path / "c.csv"
+    write_csv(frame, path)
+    result = load_clinics(path, today=TODAY, locate=False)
+    assert result.errors == []
+
+
+def test_npis_and_directors_are_mostly_given_and_consistent(sample: pd.DataFrame) -> None:
+    has_npi = sample["npi"] != ""
+    assert 0.75 <= has_npi.mean() < 1.0  # most, not all
+    named = sample["medical_director_name"] != ""
+    assert named.any() and not named.all()
+    assert sample.loc[named, "medical_director_name"].str.fullmatch(r"Dr\. [A-Z][a-z]+ [A-Z][A-Za-z-]+").all()
+    specialties = set(sample.loc[named, "medical_director_specialty"])
+    assert specialties <= {"anesthesiology", "psychiatry", "emergency_medicine", "other"}
+    director_npi = sample["medical_director_npi"] != ""
+    assert not (director_npi & ~named).any()  # a director's NPI only with the director's name
+    assert 0.7 <= director_npi[named].mean() < 1.0
+    other = generate(SAMPLE_ROWS, seed=SAMPLE_SEED + 1, today=TODAY)
+    assert (other["npi"] != sample["npi"]).mean() > 0.5
+
+
+# ---------------------------------------------------------------- fictional evidence
+
+
+def test_evidence_is_deterministic_and_shaped(sample: pd.DataFrame, evidence: pd.DataFrame) -> None:
+    assert list(evidence.columns) == list(EVIDENCE_NAMES) == [c.name for c in EVIDENCE_COLUMNS]
+    pdt.assert_frame_equal(evidence, generate_evidence(sample, seed=SAMPLE_SEED, today=TODAY))
+    for col in evidence.columns:
+        assert evidence[col].map(type).eq(str).all(), col
+    assert generate_evidence(generate(0, today=TODAY), today=TODAY).columns.tolist() == list(EVIDENCE_NAMES)
+    assert set(evidence["clinic_id"]) <= set(sample["clinic_id"])
+    share = evidence["clinic_id"].nunique() / len(sample)
+    assert 1 / 3 <= share <= 1 / 2
+    per_clinic = evidence.groupby("clinic_id").size()
+    assert per_clinic.between(1, 6).all()
+    assert not evidence.duplicated(["clinic_id", "field"]).any()  # a criterion is checked once per clinic
+
+
+def test_evidence_checks_criteria_critical_ones_first(evidence: pd.DataFrame) -> None:
+    assert set(evidence["field"]) <= set(criteria_columns()) <= set(FIELDS)
+    critical = evidence["field"].isin(critical_columns())
+    assert critical.mean() > 0.5
+    assert set(evidence.loc[critical, "field"]) == set(critical_columns())
+
+
+def test_evidence_methods_sources_people_and_dates(sample: pd.DataFrame, evidence: pd.DataFrame) -> None:
+    assert set(evidence["method"]) == {"website", "phone", "document", "visit"}  # no registry rows
+    web = evidence["method"] == "website"
+    assert evidence.loc[web, "source"].str.fullmatch(r"https://[a-z0-9-]+\.example").all()
+    assert evidence.loc[~web, "source"].str.startswith("fictional sample: ").all()
+    assert evidence["checked_by"].str.fullmatch(r"analyst-[a-z]").all()
+    verified = evidence["clinic_id"].map(sample.set_index("clinic_id")["last_verified"])
+    assert (evidence["checked_on"] <= verified).all()
+    assert (evidence["checked_on"] >= "2024-01-01").all()
+    assert (evidence["checked_on"] <= TODAY.isoformat()).all()
+    early = generate(300, seed=2, today=dt.date(2023, 12, 31))
+    assert generate_evidence(early, seed=2, today=dt.date(2023, 12, 31)).empty  # nothing checked before 2024
+
+
+def test_evidence_mostly_agrees_with_the_clinics_file(sample: pd.DataFrame, evidence: pd.DataFrame) -> None:
+    said = sample.set_index("clinic_id")
+    in_file = pd.Series([said.at[c, f] for c, f in zip(evidence["clinic_id"], evidence["field"], strict=True)],
+                        index=evidence.index, dtype="str")
+    disagree = evidence["value"] != in_file
+    assert 0.005 <= disagree.mean() <= 0.03
+    assert (evidence.loc[disagree, "value"] != "").all()  # a contradiction says something else, not nothing
+    assert (in_file[disagree] != "").all()
+    none_found = evidence["value"] == ""
+    assert none_found.any() and (in_file[none_found] == "").all()
+
+
+def test_sample_evidence_file_is_reproducible(sample: pd.DataFrame, evidence: pd.DataFrame) -> None:
+    pdt.assert_frame_equal(read_csv_text(SAMPLE_EVIDENCE), evidence)
+
+
+def _evidence_problems(path: Path, today: dt.date) -> list[object]:
+    """Every problem of an evidence file: its own contract, then each value against its field's column."""
+    raw, issues, _notes = read_raw(path, EVIDENCE_CONTRACT)
+    problems: list[object] = [*issues, *validate(dict(raw.items()), raw.index, today, EVIDENCE_CONTRACT).issues]
+    for field, rows in raw.groupby("field").groups.items():
+        column = dataclasses.replace(BY_NAME[field], required=False)
+        _, found = check_column(raw.loc[rows, "value"], column, today)
+        problems += found
+    return problems
+
+
+def test_generated_evidence_files_pass_the_contract(tmp_path: Path) -> None:
+    big = generate(3000, seed=5, today=TODAY)
+    write_csv(generate_evidence(big, seed=5, today=TODAY), tmp_path / "evidence.csv")
+    for path in (SAMPLE_EVIDENCE, tmp_path / "evidence.csv"):
+        assert _evidence_problems(path, TODAY) == [], path
+
+
+def test_the_evidence_check_finds_bad_rows(tmp_path: Path) -> None:
+    path = tmp_path / "evidence.csv"
+    path.write_text(
+        "clinic_id,field,value,method,source,checked_on,checked_by\n"
+        "kc-000001,physician_supervised,maybe,phone,fictional sample: phone call with the clinic,2026-01-02,a\n"
+        "kc-000001,npi,1234567890,registry,fictional sample,2026-01-02,a\n"
+        "kc-000001,rating,4.5,fax,fictional sample,2099-01-01,a\n", encoding="utf-8")
+    problems = {(p.row, p.column) for p in _evidence_problems(path, TODAY)}
+    assert problems == {(2, "physician_supervised"), (3, "npi"), (4, "method"), (4, "checked_on")}
+
+
+def test_sample_evidence_loads_with_the_evidence_loader() -> None:
+    from vetting.evidence import load_evidence
+
+    clinics = load_clinics(SAMPLE, today=TODAY, locate=False)
+    result = load_evidence(SAMPLE_EVIDENCE, clinics.frame["clinic_id"], TODAY)
+    assert result.errors == []
+    assert len(result.frame) == len(read_csv_text(SAMPLE_EVIDENCE))

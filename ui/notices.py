@@ -11,8 +11,9 @@ NOT_MEDICAL_ADVICE = (
     "Talk to your own doctor before starting ketamine therapy."
 )
 SAMPLE_NOTICE = (
-    "You are looking at the **fictional sample data**: every clinic name, address, phone number and "
-    "website is invented (only the towns and ZIP codes are real places)."
+    "You are looking at the **fictional sample data**: every clinic name, address, phone number, website, "
+    "NPI, medical director and evidence record is invented (only the towns and ZIP codes are real places; the "
+    "NPIs are well-formed but belong to no one)."
 )
 
 
