@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .checklist import Checklist, Criterion
 from .contract import BY_NAME, COLUMN_NAMES, FIRST_DATA_ROW, MAX_CELL_CHARS, Column, Contract, Issue, sort_issues
@@ -144,7 +146,9 @@ def _canonical(text: pd.Series, field: str) -> pd.Series:
     so that two spellings of one value compare equal."""
     column = replace(BY_NAME[field], required=False, unique=False)
     out = column.kind.format(column.kind.parse(Cells(text.fillna("").astype(str).str.strip()), column))
-    return pd.Series(out, index=text.index).astype(str).str.casefold().str.split().str.join(" ")
+    folded = pc.utf8_trim_whitespace(pc.replace_substring_regex(
+        pc.utf8_lower(pa.array(out.to_numpy(dtype=object), type=pa.large_string())), r"\s+", " "))
+    return pd.Series(folded.to_numpy(zero_copy_only=False), index=text.index, dtype=object)
 
 
 def compare(clinics: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
@@ -153,17 +157,20 @@ def compare(clinics: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
     columns = [*EVIDENCE_CONTRACT.names, "file_value", "agrees"]
     if evidence.empty or clinics.empty:
         return pd.DataFrame(columns=columns)
-    ev = evidence[evidence["clinic_id"].isin(clinics.index)]
-    ev = ev.iloc[np.argsort(ev["checked_on"].to_numpy(), kind="stable")]
-    last = ev.drop_duplicates(["clinic_id", "field"], keep="last").reset_index(drop=True)
-    file_value = pd.Series("", index=last.index, dtype=object)
-    agrees = pd.Series(False, index=last.index)
-    for name, rows in last.groupby("field", observed=True).groups.items():
+    where = clinics.index.get_indexer(evidence["clinic_id"].to_numpy(dtype=object))  # -1: no such clinic
+    order = np.argsort(evidence["checked_on"].to_numpy(), kind="stable")
+    order = order[where[order] >= 0]
+    last = evidence.iloc[order].assign(_at=where[order]).drop_duplicates(["clinic_id", "field"], keep="last")
+    last = last.reset_index(drop=True)
+    file_value = np.full(len(last), "", dtype=object)
+    agrees = np.zeros(len(last), dtype=bool)
+    at = last.pop("_at").to_numpy()
+    for name, rows in last.groupby("field", observed=True).indices.items():
         field = str(name)
-        recorded = contract_text(clinics.loc[last.loc[rows, "clinic_id"], field].rename(field))
-        file_value[rows] = recorded.to_numpy()
-        said = _canonical(last.loc[rows, "value"].rename(field), field)
-        agrees[rows] = said.to_numpy() == _canonical(pd.Series(recorded.to_numpy(), index=rows), field).to_numpy()
+        recorded = contract_text(clinics[field].iloc[at[rows]].rename(field)).to_numpy(dtype=object)
+        file_value[rows] = recorded
+        said = _canonical(last["value"].iloc[rows].rename(field), field).to_numpy()
+        agrees[rows] = said == _canonical(pd.Series(recorded, index=last.index[rows]), field).to_numpy()
     last["file_value"], last["agrees"] = file_value, agrees
     last["value"] = last["value"].fillna("")
     return last[columns]
@@ -173,9 +180,13 @@ def verification(states: pd.DataFrame, compared: pd.DataFrame, checklist: Checkl
     """Clinics x criteria: VERIFIED, STATED, NOT_VERIFIED or NOT_APPLICABLE (int8). Verified means the record
     answers the criterion and the latest evidence for every column it reads agrees."""
     s = states.to_numpy()
-    agreeing = compared[compared["agrees"]]
-    backed = {str(f): states.index.isin(g["clinic_id"]) for f, g in agreeing.groupby("field", observed=True)}
+    agreeing = compared[compared["agrees"].astype(bool).to_numpy()]
+    at = states.index.get_indexer(agreeing["clinic_id"].to_numpy(dtype=object))
     none = np.zeros(len(states), dtype=bool)
+    backed = {}
+    for f, rows in agreeing.groupby("field", observed=True).indices.items():
+        backed[str(f)] = none.copy()
+        backed[str(f)][at[rows][at[rows] >= 0]] = True
     out = np.empty(s.shape, dtype=np.int8)
     for j, cid in enumerate(states.columns):
         ok = np.logical_and.reduce([backed.get(f, none) for f in criterion_fields(checklist[cid])] or [none])
@@ -228,19 +239,22 @@ def unbacked_critical(clinics: pd.DataFrame, states: pd.DataFrame, verified: pd.
     the clinics whose record was last verified longest ago first."""
     critical = [c for c in checklist.critical_ids() if c in verified.columns]
     v = verified[critical].to_numpy()
-    todo = (v == STATED) | (v == NOT_VERIFIED)
-    rows, cols = np.nonzero(todo)
-    ids = verified.index.to_numpy()[rows]
-    out = pd.DataFrame({
-        "clinic_id": ids,
-        "name": clinics["name"].reindex(ids).to_numpy(),
-        "criterion": [checklist[critical[j]].label for j in cols],
-        "record says": [STATE_LABELS[int(x)] for x in states[critical].to_numpy()[rows, cols]],
-        "last_verified": clinics["last_verified"].reindex(ids).to_numpy(),
-        "order": cols,
+    rows, cols = np.nonzero((v == STATED) | (v == NOT_VERIFIED))
+    mine = clinics.iloc[clinics.index.get_indexer(verified.index)]
+    rank = np.empty(len(mine), dtype=np.int64)  # each clinic's place: oldest record first, then by name and id
+    rank[np.lexsort((mine["clinic_id"].to_numpy(dtype=object), mine["name"].to_numpy(dtype=object),
+                     mine["last_verified"].to_numpy()))] = np.arange(len(mine))
+    order = np.lexsort((cols, rank[rows]))
+    rows, cols = rows[order], cols[order]
+    codes = sorted(STATE_LABELS)
+    return pd.DataFrame({  # taken by position (Arrow takes and categoricals: no per-row Python strings)
+        "clinic_id": mine["clinic_id"].array.take(rows),
+        "name": mine["name"].array.take(rows),
+        "criterion": pd.Categorical.from_codes(cols, [checklist[c].label for c in critical]),
+        "record says": pd.Categorical.from_codes(
+            np.searchsorted(codes, states[critical].to_numpy()[rows, cols]), [STATE_LABELS[x] for x in codes]),
+        "last_verified": mine["last_verified"].to_numpy()[rows],
     })
-    return out.sort_values(["last_verified", "name", "clinic_id", "order"], kind="stable").drop(
-        columns="order").reset_index(drop=True)
 
 
 def criterion_evidence(clinic_id: str, verified: pd.Series, compared: pd.DataFrame,
@@ -263,7 +277,7 @@ def criterion_evidence(clinic_id: str, verified: pd.Series, compared: pd.DataFra
                          f"{METHOD_WORDS.get(str(d['method']), str(d['method']))} found {said!r} where the record "
                          f"says {str(d['file_value']) or 'nothing'!r}. Ask the clinic.")
         elif state == VERIFIED:
-            out[c.id] = "Evidence: " + "; ".join(dict.fromkeys(how_verified(r) for _, r in rows.iterrows())) + "."
+            out[c.id] = "Evidence: " + "; ".join(dict.fromkeys(map(how_verified, rows.to_dict("records")))) + "."
         elif state == STATED:
             out[c.id] = "Evidence: none yet. The record states this answer; it has not been verified."
         else:
