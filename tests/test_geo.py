@@ -125,15 +125,15 @@ class FakeService(Geocoder):
 
 
 def test_online_geocoder_is_cached(tmp_path):
-    service = FakeService()
-    lookup = OnlineGeocoder(tmp_path / "cache.json", geocoder=service, min_delay_seconds=0.0)
-    found = Place(39.8, -89.6, "1 Main St, Springfield")
-    assert lookup("1 Main St, Springfield IL") == found
-    assert lookup("1  main st, springfield il") == found  # cache hit
-    assert lookup("Nowhere") is None and lookup("nowhere") is None  # misses are cached too
-    assert service.calls == ["1 Main St, Springfield IL", "Nowhere"]
-    again = OnlineGeocoder(tmp_path / "cache.json", geocoder=FakeService(), min_delay_seconds=0.0)
-    assert again("1 Main St, Springfield IL") == found  # from disk
+    found = Place(*PLACES["main"])
+    with fake_nominatim() as fake:
+        lookup = OnlineGeocoder(tmp_path / "cache.json", min_delay_seconds=0.0, url=fake.url)
+        assert lookup("1 Main St, Springfield IL") == found
+        assert lookup("1  main st, springfield il") == found  # cache hit
+        assert lookup("Nowhere") is None and lookup("nowhere") is None  # misses are cached too
+        assert fake.asked() == ["1 Main St, Springfield IL", "Nowhere"]
+    again = OnlineGeocoder(tmp_path / "cache.json", min_delay_seconds=0.0, url=fake.url)
+    assert again("1 Main St, Springfield IL") == found  # from disk (the fake has stopped)
 
 
 def test_one_online_geocoder_spaces_its_requests_a_second_apart(tmp_path):
@@ -271,3 +271,11 @@ def test_circle_matches_geopy_around_us_places(lat, lon, radius_km):
     for bearing, got_lat, got_lon in zip(np.linspace(0, 360, 73), lats, lons, strict=True):
         want = geodesic(kilometers=radius_km).destination((lat, lon), bearing)
         assert geodesic((got_lat, got_lon), (want.latitude, want.longitude)).m < 0.001
+
+
+def test_directions_for_no_clinics_is_an_empty_list_not_a_crash():
+    from factory import row, typed
+
+    from vetting.geo import directions_urls
+
+    assert directions_urls(typed([row()]).iloc[0:0]).empty

@@ -1,7 +1,7 @@
-"""Command line: `python -m vetting validate|score|nearby ...`.
+"""Command line: `python -m vetting validate|score|nearby|registry-check ...`.
 
-Exit codes: 0 success; 1 the data is invalid or the place cannot be found; 2 a usage error.
-No user error prints a traceback.
+Exit codes: 0 success; 1 the data is invalid, the place cannot be found or an NPI could not be checked; 2 a
+usage error. No user error prints a traceback.
 """
 
 from __future__ import annotations
@@ -26,6 +26,14 @@ from .filters import nearby
 from .geo import FAR_FROM_ZIP_KM, ONLINE_TERMS, OnlineGeocoder, far_from_zip, geocode_missing, locate
 from .kinds import strip_invisible
 from .load import load_clinics
+from .registry import (
+    DEFAULT_REGISTRY_URL,
+    NPI_REGISTRY_URL_ENV,
+    RECORD_COLUMNS,
+    REGISTRY_TERMS,
+    NpiRegistry,
+    check,
+)
 from .scoring import ranked, score, scored
 from .search import is_stale
 from .store import Store, StoreError
@@ -112,6 +120,23 @@ def _parser() -> argparse.ArgumentParser:
                    help="for ZIPs the offline gazetteer does not know, ask Nominatim with the street address "
                         f"({ONLINE_TERMS})")
 
+    r = sub.add_parser("registry-check", help="check each clinic's NPIs against the CMS NPI Registry",
+                       description="Check each clinic's npi and medical_director_npi against the CMS NPPES NPI "
+                                   "Registry: one record per NPI saying whether the registry knows it, lists it "
+                                   "as active and of the right type (organisation, individual), in the clinic's "
+                                   "state, under the claimed director specialty and by the same name (yes, no or "
+                                   "unknown), with findings in sentences; a summary line on standard error. "
+                                   "Without --online nothing is sent: only answers an earlier online run cached "
+                                   "are used. Exit 1 "
+                                   "if the file is invalid or an NPI could not be checked.")
+    r.add_argument("path", metavar="PATH", help="the clinics CSV file")
+    r.add_argument("--online", action="store_true",
+                   help=f"ask the registry about NPIs not in the cache ({REGISTRY_TERMS}); this sends the "
+                        "NPIs over the internet")
+    r.add_argument("--registry-url", metavar="URL",
+                   help=f"the registry's API address (default: ${NPI_REGISTRY_URL_ENV} or {DEFAULT_REGISTRY_URL})")
+    r.add_argument("--format", **fmt)
+
     h = sub.add_parser("hash-password", help="make a password hash for .streamlit/secrets.toml",
                        description="Read a password (prompted, or one line on standard input) and print the "
                                    "line to put under [analysts] in .streamlit/secrets.toml, the name quoted as a "
@@ -194,8 +219,9 @@ def _weights(path: str | None) -> dict[str, float] | None:
 
 def run(args: argparse.Namespace) -> int:
     today = args.today or dt.date.today()
-    if args.command in ("diff", "geocode", "hash-password"):
-        return {"diff": _diff, "geocode": _geocode, "hash-password": _hash_password}[args.command](args, today)
+    if args.command in ("diff", "geocode", "hash-password", "registry-check"):
+        return {"diff": _diff, "geocode": _geocode, "hash-password": _hash_password,
+                "registry-check": _registry_check}[args.command](args, today)
     if args.command == "validate":
         result = _load(args.path, today)
         if not result.ok:
@@ -296,6 +322,24 @@ def _geocode(args: argparse.Namespace, today: dt.date) -> int:
     print(f"{counts.get('listed', 0)} already located, {counts.get('ZIP centroid', 0)} filled from their ZIP, "
           f"{counts.get('online', 0)} found online, {counts.get('unknown', 0)} not found")
     return EXIT_OK
+
+
+def _registry_check(args: argparse.Namespace, today: dt.date) -> int:
+    try:  # one registry for the run: its rate limit holds across every NPI
+        registry = NpiRegistry(args.registry_url)
+    except ValueError as err:
+        raise UsageError(f"--registry-url: {err}") from None
+    result = _load(args.path, today, locate=False)
+    if not result.ok:
+        return EXIT_INVALID
+    report = check(result.frame, registry, online=args.online)
+    _emit(report.records, RECORD_COLUMNS, args.format)
+    failures = report.failures()
+    for cid, role, npi, error in zip(failures["clinic_id"], failures["role"], failures["npi"], failures["error"],
+                                     strict=True):
+        print(f"{cid} ({role}) NPI {npi}: {error}", file=sys.stderr)
+    print(report.summary(), file=sys.stderr)
+    return EXIT_INVALID if report.failed else EXIT_OK
 
 
 def _hash_password(args: argparse.Namespace, today: dt.date) -> int:

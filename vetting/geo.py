@@ -5,31 +5,29 @@
 - :func:`distance_km`: vectorised ellipsoidal distance (Lambert's formula on WGS-84), metres off
   geopy's geodesic over the distances this app deals with.
 - :func:`fill_coordinates`, :func:`far_from_zip`: locate clinics from their ZIP; catch swapped coordinates.
-- :class:`OnlineGeocoder`: opt-in Nominatim, 1 request/s, cached on disk; one per process.
+- :class:`OnlineGeocoder`: opt-in Nominatim through vetting.online's client, 1 request/s, cached on disk; one
+  per process.
 - :class:`Place`: a place found, with named fields.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from filelock import FileLock
 
 from .kinds import strip_invisible
-
-if TYPE_CHECKING:  # geopy is imported where it is used: importing it imports requests (~0.2 s of a cold start)
-    from geopy.geocoders.base import Geocoder
+from .online import USER_AGENT as USER_AGENT  # re-exported: it lived here before vetting.online
+from .online import DiskCache as DiskCache
+from .online import OnlineClient, OnlineError
 
 WGS84_A_KM = 6378.137
 WGS84_F = 1 / 298.257223563
@@ -260,10 +258,11 @@ def far_from_zip(frame: pd.DataFrame, km: float = FAR_FROM_ZIP_KM) -> pd.DataFra
 
 # ------------------------------------------------------------------ online (opt-in)
 NOMINATIM_URL_ENV = "VETTING_NOMINATIM_URL"  # e.g. a loopback fake in tests; default: OpenStreetMap's service
+NOMINATIM_URL = "https://nominatim.openstreetmap.org"
 CACHE_ENV = "VETTING_GEOCODE_CACHE"
 DEFAULT_CACHE = "~/.cache/vetting/geocode.json"
-USER_AGENT = "ketamine-clinic-vetting/1.0 (data team)"
 MIN_DELAY_SECONDS = 1.0  # Nominatim's usage policy: at most one request a second
+TIMEOUT_SECONDS = 10.0
 ONLINE_TERMS = f"at most one request every {MIN_DELAY_SECONDS:g} s, answers cached in ${CACHE_ENV} or {DEFAULT_CACHE}"
 
 
@@ -272,72 +271,50 @@ def default_cache_path() -> Path:
     return Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE).expanduser()
 
 
-class DiskCache:
-    """A small JSON cache of geocoding answers, safe for several processes (file lock, atomic replace)."""
+def nominatim_place(body: Any) -> Place | None:
+    """The first place of a Nominatim /search answer (None: no place), or OnlineError for another shape.
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.lock = FileLock(str(self.path) + ".lock")
-
-    def _read(self) -> dict:
-        try:
-            return json.loads(self.path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            return {}
-
-    def get(self, key: str) -> tuple[bool, list | None]:
-        data = self._read()
-        return (key in data), data.get(key)
-
-    def put(self, key: str, value: list | None) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.lock:
-            data = self._read()
-            data[key] = value
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".geocache-")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
+    Also reads what the cache held before it kept whole answers: [lat, lon, label], or null for no place."""
+    if body is None or body == []:
+        return None
+    if isinstance(body, list) and len(body) == 3 and not isinstance(body[0], dict):
+        lat, lon, label = body
+    elif isinstance(body, list) and isinstance(body[0], dict):
+        lat, lon, label = body[0].get("lat"), body[0].get("lon"), body[0].get("display_name")
+    else:
+        raise OnlineError("Nominatim answered in a shape it does not use.")
+    try:
+        lat, lon = float(lat), float(lon)
+    except (TypeError, ValueError):
+        raise OnlineError("Nominatim answered a place without coordinates.") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise OnlineError("Nominatim answered a place with coordinates out of range.")
+    return Place(lat, lon, strip_invisible(str(label or ""))[:MAX_PLACE_CHARS])
 
 
 class OnlineGeocoder:
-    """Opt-in online geocoding: one geocoder (Nominatim unless given) behind one RateLimiter and an on-disk
-    cache. Nothing is sent until it is called.
+    """Opt-in online geocoding: OpenStreetMap's Nominatim through the shared online client (vetting.online),
+    at most one request a second, answers cached on disk. Nothing is sent until it is called.
 
-    The rate limiter remembers its last request, so it must live as long as the traffic it limits: make one
-    per process (the app keeps one with st.cache_resource, the CLI one per run), never one per query."""
+    The client's rate limit remembers its last request, so this must live as long as the traffic it limits:
+    make one per process (the app keeps one with st.cache_resource, the CLI one per run), never one per query."""
 
-    def __init__(self, cache_path: str | Path | None = None, geocoder: Geocoder | None = None,
-                 min_delay_seconds: float = MIN_DELAY_SECONDS, url: str | None = None) -> None:
-        from urllib.parse import urlsplit
-
-        from geopy.extra.rate_limiter import RateLimiter
-        from geopy.geocoders import Nominatim
-
-        self.cache = DiskCache(cache_path or default_cache_path())
-        if geocoder is None:
-            url = url or os.environ.get(NOMINATIM_URL_ENV) or "https://nominatim.openstreetmap.org"
-            parts = urlsplit(url)
-            geocoder = Nominatim(user_agent=USER_AGENT, timeout=10, domain=parts.netloc + parts.path.rstrip("/"),
-                                 scheme=parts.scheme)
-            self._options = {"country_codes": "us"}
-        else:
-            self._options = {}
-        self.service = geocoder
-        self._limited = RateLimiter(geocoder.geocode, min_delay_seconds=min_delay_seconds, max_retries=2,
-                                    swallow_exceptions=True, return_value_on_exception=None)
+    def __init__(self, cache_path: str | Path | None = None, *, min_delay_seconds: float = MIN_DELAY_SECONDS,
+                 url: str | None = None, timeout_seconds: float = TIMEOUT_SECONDS) -> None:
+        url = url or os.environ.get(NOMINATIM_URL_ENV) or NOMINATIM_URL
+        self.client = OnlineClient("Nominatim", url, DiskCache(cache_path or default_cache_path()),
+                                   min_delay_seconds, timeout_seconds)
+        self.cache = self.client.cache
+        self.last_error: str | None = None  # why the last call found nothing, when asking failed
 
     def __call__(self, query: str) -> Place | None:
-        """The place `query` names, from the cache or (at most one request a second) the service."""
+        """The place `query` names, from the cache or (at most one request a second) Nominatim; None when it
+        names none or asking failed (a failure is not cached: `last_error` says what went wrong)."""
         key = " ".join(query.lower().split())
-        hit, value = self.cache.get(key)
-        if not hit:
-            loc = self._limited(query, **self._options)
-            value = None if loc is None else [loc.latitude, loc.longitude, loc.address]
-            self.cache.put(key, value)
-        return None if value is None else Place(float(value[0]), float(value[1]), str(value[2]))
+        params = {"q": query, "format": "json", "limit": "1", "countrycodes": "us"}
+        answer = self.client.answer(key, nominatim_place, "search", params)
+        self.last_error = answer.error
+        return answer.value
 
 
 def locate(query: str, online: Callable[[str], Place | None] | None = None) -> Place | None:
@@ -426,6 +403,9 @@ def directions_urls(clinics: pd.DataFrame) -> pd.Series:
     """A directions link per clinic: to its street address when listed, else its listed coordinates, else its
     city and ZIP. The destination is percent-encoded, so nothing from the data can change the link's host."""
     from urllib.parse import quote_plus
+
+    if clinics.empty:  # no rows: the number formats below would meet float dtype, not text
+        return pd.Series([], index=clinics.index, dtype=object)
 
     def part(column: str) -> pd.Series:
         return clinics[column].astype("string").fillna("") if column in clinics else pd.Series("", clinics.index)
