@@ -194,3 +194,46 @@ def query_rows(frame: pd.DataFrame, lat: float, lon: float, radius_km: float, ro
         and not pd.isna(r["price_per_session_usd"]) and r["price_per_session_usd"] <= max_price, axis=1)
     return scored[keep.astype(bool)].sort_values(["score", "name"], ascending=[False, True]).head(limit)
 
+
+
+def _said(value: object, kind: str) -> str:
+    """One answer as text to compare, the obvious way per cell."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = str(value).strip().lower()
+    if kind == "tristate":
+        return {"yes": "yes", "true": "yes", "y": "yes", "1": "yes", "no": "no", "false": "no", "n": "no",
+                "0": "no"}.get(text, text)
+    if kind in ("money", "whole", "rating", "year", "latitude", "longitude"):
+        try:
+            return f"{float(text.replace('$', '').replace(',', '')):g}"
+        except ValueError:
+            return text
+    if kind == "list":
+        return ";".join(sorted(p.strip() for p in text.split(";") if p.strip()))
+    return " ".join(text.split())
+
+
+def verification_rows(clinics: pd.DataFrame, states: pd.DataFrame, evidence: pd.DataFrame,
+                      checklist: Checklist) -> dict[tuple[str, str], str]:
+    """Each clinic's criteria as verified / stated / not verified / not applicable, row by row: the latest
+    evidence per clinic and field in a dict, each compared with the clinic's row."""
+    from vetting.contract import BY_NAME
+    from vetting.evidence import criterion_fields
+
+    latest: dict[tuple[str, str], dict] = {}
+    for r in evidence.to_dict("records"):
+        key = (r["clinic_id"], r["field"])
+        if key not in latest or r["checked_on"] >= latest[key]["checked_on"]:
+            latest[key] = r
+    rows = {r["clinic_id"]: r for r in clinics.to_dict("records")}
+    agrees = {key: _said(r["value"], BY_NAME[key[1]].kind.name) == _said(rows[key[0]][key[1]],
+                                                                         BY_NAME[key[1]].kind.name)
+              for key, r in latest.items() if key[0] in rows}
+    out = {}
+    for cid, state in zip(states.index, states.to_dict("records"), strict=True):
+        for c in checklist.criteria:
+            s = state[c.id]
+            out[(cid, c.id)] = ("not applicable" if s == -2 else "not verified" if s == -1 else "verified"
+                                if all(agrees.get((cid, f), False) for f in criterion_fields(c)) else "stated")
+    return out
