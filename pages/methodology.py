@@ -1,4 +1,7 @@
-"""Methodology: the checklist the scores come from, its weights, grading rules and sources."""
+"""Methodology: the checklist the scores come from, its weights, grading rules, how answers are verified, and
+sources."""
+
+from html import escape
 
 import streamlit as st
 
@@ -6,6 +9,14 @@ from ui.boot import through_dashboard
 from ui.data import checklist
 from ui.notices import NOT_MEDICAL_ADVICE
 from ui.text import table as text_table
+from vetting.evidence import METHOD_WORDS, METHODS, VERIFICATION_LABELS, VERIFICATION_MEANINGS
+
+
+def html_list(items: list[tuple[str, str]]) -> str:
+    """A list of (term, what it means) as escaped HTML: the term in bold."""
+    return "<ul>" + "".join(f"<li><strong>{escape(term)}</strong>: {escape(meaning)}</li>"
+                            for term, meaning in items) + "</ul>"
+
 
 through_dashboard()
 
@@ -46,6 +57,31 @@ for category, rows in rules.table().groupby("category", sort=False):
                .set_index("criterion").rename_axis("Criterion")
                [["weight", "critical", "applies", "what it means", "sources"]]
                .rename(columns=str.capitalize), label=f"Criteria: {category}")
+
+st.header("How answers are verified", anchor=False)
+st.markdown("""
+An answer in a clinic's record says what the clinic stated or published; it is not yet proof. Analysts check
+answers and keep what they found in a second file, the **evidence file**: one row per check, saying which answer
+was checked, the value found, how and where (the source), when, and by whom. Checks only ever add rows, so the
+history of every answer stays readable. Each criterion of each clinic is then in one of four states:
+""")
+st.html(html_list([(label, VERIFICATION_MEANINGS[label] + ".") for label in VERIFICATION_LABELS.values()]))
+st.markdown("An answer can be checked in five ways:")
+st.html(html_list([(method, METHOD_WORDS[method]) for method in METHODS]))
+st.markdown("""
+- **Evidence never changes a score or a grade.** Scores read the record only; the evidence says how much of the
+  record has been checked. A clinic's page shows it beside each answer, and as “Evidence: 7 of 24”: the criteria
+  that apply to the clinic whose answer is verified.
+- **A disagreement is a finding for the analysts**, never an automatic change: when the latest check found
+  something else than the record, the clinic's page marks that answer “⚠ Evidence disagrees” and the record keeps
+  its answer until an analyst has checked again and corrected it.
+- **The NPI registry check** compares each NPI in a record (the clinic's and its medical director's) with the
+  public CMS NPPES NPI Registry: whether the number is listed and active, registered to an organisation (a
+  clinic) or an individual (a director), with a practice location in the clinic's state, the specialty claimed
+  for the director, and a matching name. It is a check of public records only: an NPI identifies a provider
+  for billing. It **does not prove a licence** to practise, a board certification or a DEA registration, and a
+  match does not mean the clinic is safe; a mismatch is a question for the clinic.
+""")
 
 st.header("Sources", anchor=False)
 kinds = {"seed": "Articles this directory is built from", "guidance": "Professional guidance",

@@ -1,6 +1,7 @@
 """Referral builder: a physician's must-haves and priorities, ranked, as a list to hand the patient."""
 
 import datetime as dt
+from dataclasses import replace
 
 import streamlit as st
 
@@ -11,6 +12,7 @@ from ui.results import clinic_cards, wide_only
 from ui.text import Bold, line, text
 from ui.urlstate import Param, publish, start
 from vetting.contract import CONDITIONS, ROUTE_LABELS, ROUTES
+from vetting.evidence import VERIFICATION_MEANINGS
 from vetting.export import REWEIGHTED_COLUMNS, referral_sheet, reweighted_note, to_csv
 from vetting.geo import DIRECTIONS_HELP, MAX_PLACE_CHARS
 from vetting.report import must_have_line, referral_list
@@ -37,7 +39,9 @@ condition_p = Param("condition", [], CONDITIONS, condition_label, many=True)
 route_p = Param("route", [], ROUTES, ROUTE_LABELS.get, many=True)
 price_p = Param("max_price", "any", PRICES, price_label)
 preset_p = Param("preset", "balanced", list(rules.presets), lambda p: rules.presets[p].label)
-params = [must_p, condition_p, route_p, price_p, preset_p]
+evidence_p = Param("evidence", False)  # ?evidence=1 (or true): must-haves must be backed by evidence
+params = [must_p, evidence_p, condition_p, route_p, price_p, preset_p]
+EVIDENCE_LABEL = "Only must-haves backed by evidence"
 
 loaded = st.session_state.pop("loaded_weights", None)
 if loaded is not None:  # apply an uploaded weights file to the controls before they are drawn
@@ -54,9 +58,18 @@ with controls:
     must = st.multiselect("Criteria the clinic must meet", rules.ids, start(must_p), format_func=labels.get,
                           key="must", help="Met means the record says yes; not merely not no.",
                           filter_mode="contains", select_all=False, wrap=True)
+    evidence_on = st.checkbox(
+        EVIDENCE_LABEL, start(evidence_p), key="evidence", disabled=not must or data.verified is None, wrap=True,
+        help="A must-have then counts only when it is verified: " + VERIFICATION_MEANINGS["verified"]
+             + " (in 'Must-have evidence'). A clinic whose record says yes without evidence yet is left out. "
+               "Choose must-haves first.")
+    evidence_backed = bool(evidence_on and must and data.verified is not None)
     unverified_ok = st.toggle("Accept unverified must-haves", key="unverified_ok", bind=URL,
+                              disabled=evidence_backed,
                               help="On: a must-have the data does not confirm either way (not verified) "
-                                   "still counts as met. Off: it excludes the clinic.")
+                                   "still counts as met. Off: it excludes the clinic. Not in effect while "
+                                   "must-haves must be backed by evidence.")
+    unverified_ok = unverified_ok and not evidence_backed
     hide_red = st.toggle("Exclude clinics with a red flag", value=True, key="hide_red", bind=URL)
     st.header("The patient", anchor=False)
     near = st.text_input("Patient's location", key="near", bind=URL, max_chars=MAX_PLACE_CHARS,
@@ -109,9 +122,10 @@ query = PatientQuery(
     routes=tuple(routes or ()), conditions=tuple(conditions or ()),
     max_price=None if max_price == "any" else float(max_price), insurance=insurance,
     hide_red_flags=hide_red, must_have=tuple(must), unverified_passes=unverified_ok, sort="score",
+    evidence_backed=evidence_backed,
 )
 found = search(clinics, query, dt.date.today(), states=data.states, limit=50,  # the list holds 50 at most
-               index=data.geo)  # rescored clinics keep the rows and order the index was built on
+               index=data.geo, verified=data.verified)  # rescored clinics keep the rows and order of the index
 
 with results:
     in_effect = weights.describe(rules)
@@ -122,27 +136,45 @@ with results:
     if near and place is None:
         st.warning("We could not find that place. Try a 5-digit ZIP or “City, ST”.")
     line(Bold(describe(found, place, radius if place else None)))
+    if evidence_backed and data.evidence_errors:
+        st.warning("The evidence file has problems, so no evidence is used and no must-have counts as backed by "
+                   "evidence. Analysts see the problems under Data quality.")
+    if evidence_backed and not found.matched:
+        without = search(clinics, replace(query, evidence_backed=False), dt.date.today(), states=data.states,
+                         limit=0, index=data.geo)
+        if without.matched:
+            st.warning(f"No clinic is left: of the clinics that meet every must-have, none has evidence backing "
+                       f"each one yet. Turn off “{EVIDENCE_LABEL}” to list the {without.matched} that meet them by "
+                       f"their records ('Must-have evidence' then says which are backed).")
     top_n = st.columns([1, 3])[0].number_input("How many to list", 1, 50, 10, key="top", bind=URL)
     reweighted = effective != rules.weights().to_dict()  # grades differ from those patients see on the site
     rows = referral_list(found.clinics.head(int(top_n)), data.states, must, rules,
-                         site=data.clinics if reweighted else None)
-    must_line = must_have_line(must, rules, unverified_ok)
+                         site=data.clinics if reweighted else None, compared=data.compared, verified=data.verified)
+    must_line = must_have_line(must, rules, unverified_ok, evidence_backed)
     st.caption(must_line)
     if reweighted:
         st.caption(reweighted_note(in_effect))
     grade_headers = REWEIGHTED_COLUMNS if reweighted else {"grade": "Grade"}
     # On a phone the same clinics as cards (a table of this many columns would scroll sideways there).
     listed = found.clinics.head(int(top_n))
-    clinic_cards(listed, rules.grading.letters, near or None, phone_only=True, details=[
-        [("Phone", r["phone"]), ("Address", r["address"]),
-         ("Grade on the site", r.get("site_grade", "") if reweighted else ""),
-         ("Must-haves to confirm", r["must-haves to confirm"] if must and unverified_ok else ""),
-         ("Critical, not verified", r["critical, not verified"])]
-        for r in rows.astype(object).where(rows.notna(), "").to_dict("records")])
+    if len(listed):  # (nothing to list: the count line, and any warning above, say why)
+        clinic_cards(listed, rules.grading.letters, near or None, phone_only=True, details=[
+            [("Phone", r["phone"]), ("Address", r["address"]),
+             ("Grade on the site", r.get("site_grade", "") if reweighted else ""),
+             ("Must-haves to confirm", r["must-haves to confirm"] if must and unverified_ok else ""),
+             ("Must-have evidence", r.get("must-have evidence", "")),
+             ("Evidence coverage", f"{r['evidence coverage']} criteria verified" if r.get("evidence coverage")
+              else ""),
+             ("Critical, not verified", r["critical, not verified"])]
+            for r in rows.astype(object).where(rows.notna(), "").to_dict("records")])
     wide_only("referral_table")
+    # The evidence beside the must-haves: right after the record's own date when the physician asked for it.
+    evidence_columns = [*(["must-have evidence"] if must and "must-have evidence" in rows else []),
+                        *(["evidence coverage"] if "evidence coverage" in rows else [])]
     st.container(key="referral_table").dataframe(rows, hide_index=True, width="stretch", placeholder="—", column_order=[
-        "rank", "name", "grade", "site_grade", "distance_km", "price_per_session_usd", "last_verified", "phone",
-        "directions", "website", *(["must-haves to confirm"] if must and unverified_ok else []),
+        "rank", "name", "grade", "site_grade", "distance_km", "price_per_session_usd", "last_verified",
+        *(evidence_columns if evidence_backed else []), "phone", "directions", "website",
+        *(["must-haves to confirm"] if must and unverified_ok else []), *([] if evidence_backed else evidence_columns),
         "critical, not verified", "address", "score", "other, not verified"],
         column_config={
             "rank": st.column_config.NumberColumn("#", width="small"),
@@ -152,6 +184,13 @@ with results:
                                                       help="The grade patients see in the directory."),
             "must-haves to confirm": st.column_config.TextColumn(
                 "Must-haves to confirm", help="Must-haves this clinic's record does not confirm either way."),
+            "must-have evidence": st.column_config.TextColumn(
+                "Must-have evidence", width="large",
+                help="How each must-have is backed: verified (the latest evidence agrees with the record; when, "
+                     "how and by whom), no evidence yet, or a check that disagrees with the record."),
+            "evidence coverage": st.column_config.TextColumn(
+                "Evidence coverage", help="Of the criteria that apply to the clinic, how many the latest evidence "
+                                          "backs (verified)."),
             "critical, not verified": st.column_config.TextColumn("Critical, not verified"),
             "other, not verified": st.column_config.TextColumn("Other, not verified"),
             "phone": st.column_config.TextColumn("Phone"),
@@ -178,7 +217,8 @@ with results:
     left, mid, right = st.columns(3)
     left.download_button("Referral list (CSV)", to_csv(rows), "referral-list.csv", "text/csv", width="stretch")
     mid.download_button("Printable referral sheet", referral_sheet(rows, criteria_used, dt.date.today(),
-                                                                   data.is_sample),
+                                                                   data.is_sample, bool(evidence_backed) if must
+                                                                   else None),
                         "referral-sheet.html", "text/html", width="stretch")
     right.download_button("Save these weights", to_toml(weights), "referral-weights.toml", "application/toml",
                           width="stretch", help="Load them here again, or use them with the command line: "

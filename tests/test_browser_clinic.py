@@ -15,9 +15,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from testkit import sample
+from testkit import a11y, sample
 from testkit.browser import WAIT_MS, no_exception, open_app, rerun
 from vetting import load_checklist
+from vetting.evidence import VERIFIED, compare, criterion_evidence, evidence_path, load_evidence, verification
 from vetting.geo import directions_urls
 from vetting.kinds import web_link
 from vetting.report import PRICE_COLUMNS, PRICES_PUBLISHED_COLUMN, checks_to_make, questions_to_ask
@@ -295,3 +296,44 @@ def test_keyboard_reaches_every_control_and_compares(page, app_server):
     rerun(page, lambda: page.keyboard.press("Enter"))
     expect(page).to_have_url(re.compile(r"/compare\?"))
     assert query(page).get("compare") == [clinic], page.url
+
+
+# --- the evidence behind the answers ----------------------------------------------------------------------
+
+
+@cache
+def with_verified_answer() -> tuple[str, str, str]:
+    """A clinic findable by name with an answer the sample's evidence file verifies: (clinic id, the criterion's
+    label, its evidence sentence as vetting.evidence.criterion_evidence says it)."""
+    rules = load_checklist()
+    clinics = sample.clinics().set_index("clinic_id", drop=False)
+    states = sample.states().set_axis(clinics.index, axis=0)
+    loaded = load_evidence(evidence_path(sample.SAMPLE), clinics.index)
+    assert loaded.ok, f"the sample's evidence file does not load: {loaded.errors[:3]}"
+    compared = compare(clinics, loaded.frame)
+    verified = verification(states, compared, rules)
+    clinic = sample.first(sample.findable_by_name(), lambda cid: bool((verified.loc[cid] == VERIFIED).any()),
+                          "clinic with an answer its evidence verifies")
+    crit = next(c for c in rules.criteria if verified.loc[clinic, c.id] == VERIFIED)
+    return clinic, crit.label, criterion_evidence(clinic, verified.loc[clinic], compared, rules)[crit.id].text
+
+
+def test_evidence_fits_a_phone_reads_and_axe_finds_nothing_serious(new_tab, app_log_path, app_server, screenshot):
+    clinic, label, sentence = with_verified_answer()
+    page = new_tab(app_log_path, PHONE)
+    open_app(page, url_for(app_server, clinic))
+    expect(h1(page)).to_have_text(sample.names()[clinic])
+    expect(page.get_by_role("button", name="Compare with other clinics")).to_be_visible()  # drawn to the end
+    no_exception(page)
+    item = page.locator("li.kc-item").filter(has=page.locator(".kc-name", has_text=label)).first
+    line = item.locator(".kc-ev")
+    line.scroll_into_view_if_needed()
+    expect(line).to_be_visible()
+    assert sentence.startswith("Evidence: verified "), sentence
+    expect(line).to_have_text(sentence.replace("Evidence: verified ", "Evidence: ✓ verified ", 1))
+    expect(page.get_by_test_id("stMetric").filter(has_text="Evidence")).to_contain_text(re.compile(r"\d+ of \d+"))
+    wide = a11y.overflow(page)
+    assert not wide, f"wider than the {PHONE['width']} px screen:\n  " + "\n  ".join(wide)
+    violations = a11y.axe_violations(page)
+    assert not violations, a11y.describe_violations(violations)
+    screenshot(page)

@@ -21,12 +21,15 @@ from testkit import sample
 from testkit.browser import count_text, download_text, open_app, rerun, shown_number, squash
 from vetting import load_checklist
 from vetting.checklist import Criterion
+from vetting.evidence import compare, evidence_path, load_evidence, verification
 from vetting.scoring import MET
+from vetting.search import NOT_BACKED, must_have_mask
 
 pytestmark = pytest.mark.browser
 
 
-CSV_HEADER = ["rank", "clinic_id", "name", "grade", "score", "must-haves to confirm", "last_verified", "directions"]
+CSV_HEADER = ["rank", "clinic_id", "name", "grade", "score", "must-haves to confirm", "last_verified", "directions",
+              "must-have evidence", "evidence coverage"]
 DEFAULT_TOP = 10  # "How many to list" starts at 10
 RADIUS_KM = 120  # "Maximum distance (km)" starts at 120
 
@@ -203,8 +206,14 @@ def test_referral_builder_lists_downloads_and_shares(page, new_tab, app_log_path
         assert f"Prepared {dt.date.today().isoformat()}" in sheet_text, "the sheet carries no preparation date"
         must_line = "Must-haves: " + "; ".join(must.values())
         assert must_line in sheet_text, f"the sheet lacks the must-have line {must_line!r}"
+        # Said once in the header; per clinic only in 'Must-have evidence', how each is backed.
+        evidence = [squash(t) for t in sheet.locator("td.col-must-have-evidence").all_inner_texts()]
+        assert len(evidence) == len(rows), f"{len(evidence)} must-have evidence cells for {len(rows)} rows"
         for label in must.values():
-            assert sheet_text.count(label) == 1, f"the sheet repeats the must-have {label!r} instead of saying it once"
+            assert all(cell.count(label) == 1 for cell in evidence), f"a clinic's evidence misses {label!r}: {evidence}"
+            assert sheet_text.count(label) == 1 + len(evidence), (
+                f"the sheet repeats the must-have {label!r} beyond its header line and the evidence column")
+        assert "Must-haves backed by evidence: not required" in sheet_text, "no word on evidence"
         headers = [squash(t) for t in sheet.locator("table thead th").all_inner_texts()]
         assert "Last verified" in headers and "Grade on the site" in headers, headers  # the preset re-weights
         assert "Grades re-weighted for this patient" in sheet_text, "the sheet does not say the grades are re-weighted"
@@ -256,3 +265,71 @@ def test_the_referral_list_fits_a_phone_as_cards_and_a_desk_as_a_table(new_tab, 
     else:
         expect(table).to_be_visible(timeout=WAIT_MS)
         expect(cards.first).to_be_hidden()
+
+
+EVIDENCE_LABEL = "Only must-haves backed by evidence"
+
+
+@cache
+def evidence_case() -> tuple[Criterion, int, int]:
+    """(a must-have that evidence backs for some of the clinics meeting it, not all; the clinics listed with it
+    backed by evidence; those listed without). The page hides clinics with a red flag by default."""
+    rules = load_checklist()
+    clinics = sample.clinics().set_index("clinic_id", drop=False)
+    states = sample.states().set_axis(clinics.index, axis=0)
+    loaded = load_evidence(evidence_path(sample.SAMPLE), clinics.index, dt.date.today())
+    assert loaded.ok, f"the sample's evidence file does not load: {loaded.errors[:3]}"
+    verified = verification(states, compare(clinics, loaded.frame), rules)
+    no_flag = (clinics["n_red_flags"] == 0).to_numpy()
+
+    def listed(criterion: Criterion, backed: bool) -> int:
+        return int((must_have_mask(states, [criterion.id], verified=verified if backed else None) & no_flag).sum())
+
+    criterion = sample.first(rules.criteria, lambda c: 0 < listed(c, True) < listed(c, False),
+                             "must-have that evidence backs for some clinics meeting it but not all")
+    return criterion, listed(criterion, True), listed(criterion, False)
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_evidence_backed_must_haves_ticked_with_the_keyboard_narrow_the_list(new_tab, app_log_path, app_server,
+                                                                           screenshot, size):
+    from urllib.parse import urlencode
+
+    from playwright.sync_api import expect
+
+    from testkit.a11y import DESKTOP, PHONE, overflow
+    from testkit.browser import WAIT_MS
+
+    criterion, backed, met = evidence_case()
+    page = new_tab(app_log_path, PHONE if size == "phone" else DESKTOP)
+    open_app(page, app_server + "/referral?" + urlencode({"must": criterion.id}))
+    assert shown_number(count_text(page)) == met, count_text(page)
+
+    box = page.get_by_role("checkbox", name=EVIDENCE_LABEL, exact=True)
+    expect(box).to_be_enabled()
+    expect(box).not_to_be_checked()
+    box.focus()
+    rerun(page, lambda: page.keyboard.press("Space"))
+    expect(box).to_be_checked()
+
+    count = count_text(page)
+    assert shown_number(count) == backed, f"{backed} clinics have the must-have backed by evidence: {count!r}"
+    assert NOT_BACKED in count, f"the count line does not say evidence left clinics out: {count!r}"
+    expect(page).to_have_url(re.compile(r"[?&]evidence=(true|1)(&|$)"), timeout=WAIT_MS)
+    assert parse_qs(urlsplit(page.url).query).get("must") == [criterion.id], page.url
+    expect(page.get_by_text(re.compile(r"each backed by evidence"))).to_be_visible()
+
+    cards, table = page.locator("ol.clinic-list > li"), page.get_by_test_id("stDataFrame")
+    if size == "phone":
+        expect(cards).to_have_count(min(backed, DEFAULT_TOP), timeout=WAIT_MS)
+        expect(table).to_be_hidden()
+        facts = cards.first.locator("p.facts")
+        expect(facts.filter(has_text=re.compile(r"^Must-have evidence: "))).to_contain_text(
+            f"{criterion.label}: verified ")
+        expect(facts.filter(has_text=re.compile(r"^Evidence coverage: \d+ of \d+ criteria verified$"))
+               ).to_be_visible()
+        assert overflow(page) == []
+    else:
+        expect(table).to_be_visible(timeout=WAIT_MS)
+        expect(cards.first).to_be_hidden()
+    screenshot(page, size)

@@ -153,6 +153,9 @@ def test_a_criterion_reading_two_columns_needs_evidence_for_both():
     _, _, _, both = weigh([clinic], [ev(field=first, value=clinic[first]), ev(field=second, value=clinic[second])])
     assert half.loc["kc-1", reviews.id] == STATED
     assert both.loc["kc-1", reviews.id] == VERIFIED
+    clinics, _, compared, _ = weigh([clinic], [ev(field=first, value=clinic[first])])
+    said = criterion_evidence("kc-1", half.loc["kc-1"], compared, CHECKLIST)[reviews.id]
+    assert said.kind == "partly" and said.text.startswith("Evidence: part of it verified 2026-10-03")
 
 
 def test_coverage_work_list_and_what_a_patient_reads():
@@ -167,8 +170,9 @@ def test_coverage_work_list_and_what_a_patient_reads():
     assert work["clinic_id"].iloc[0] == "kc-2"  # the record verified longest ago comes first
     assert FIRST.label not in set(work.loc[work["clinic_id"] == "kc-1", "criterion"])
     said = criterion_evidence("kc-1", verified.loc["kc-1"], compared, CHECKLIST)
-    assert said[FIRST.id] == f"Evidence: verified 2026-10-03 {METHOD_WORDS['phone']} (alice)."
-    assert said[SECOND.id].startswith("Evidence: none yet")
+    assert said[FIRST.id].kind == "verified"
+    assert said[FIRST.id].text == f"Evidence: verified 2026-10-03 {METHOD_WORDS['phone']} (alice)."
+    assert said[SECOND.id].kind == "stated" and said[SECOND.id].text.startswith("Evidence: none yet")
 
 
 def test_evidence_text_round_trips():

@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
+import shutil
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape as html_escape
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from factory import TODAY as FACTORY_TODAY
+from factory import csv_bytes, row
 from hypothesis import given
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from vetting import load_checklist, load_clinics, score, scored
-from vetting.export import km_text, referral_sheet, reweighted_note, whole_km
+from vetting.evidence import VERIFIED, compare, coverage, criterion_fields, load_evidence, verification
+from vetting.export import EVIDENCE_REQUIRED, km_text, referral_sheet, reweighted_note, to_csv, whole_km
 from vetting.geo import Place, directions_urls
 from vetting.report import must_have_line, referral_list
 from vetting.scoring import MET, UNKNOWN
-from vetting.search import PatientQuery, must_have_mask, search
+from vetting.search import NOT_BACKED, PatientQuery, must_have_mask, search
 from vetting.weights import Weights, parse_weights, read_weights, shares, to_json, to_toml, write_weights
 
 TODAY = dt.date(2026, 11, 21)
@@ -315,3 +320,184 @@ def test_a_weights_file_must_be_a_small_regular_file():
     for path in ("/dev/zero", "/tmp"):
         with pytest.raises(ValueError, match="not a regular file|is a folder"):
             read_weights(path)
+
+
+# ------------------------------------------------------------------ evidence-backed must-haves (issue 14)
+EVIDENCE_NAMES = ["clinic_id", "field", "value", "method", "source", "checked_on", "checked_by"]
+MUST = ("physician_supervised", "acls_on_site")
+
+
+def _evidence(clinic_id: str, field: str, value: str, checked_on: str, method: str = "phone",
+              by: str = "analyst-a") -> dict[str, str]:
+    return {"clinic_id": clinic_id, "field": field, "value": value, "method": method, "source": "test call",
+            "checked_on": checked_on, "checked_by": by}
+
+
+# Five clinics meeting every criterion by their records, but kc-5 whose record leaves ACLS unknown; the evidence
+# backs both must-haves of kc-1, one of kc-2's, a disagreeing later check overrides kc-3's agreeing one, kc-4's
+# only check disagrees, and kc-5's evidence says yes where its record does not say.
+EVIDENCE_CLINICS = [row(clinic_id=f"kc-{i}", name=f"Clinic {i}") for i in range(1, 5)] + [
+    row(clinic_id="kc-5", name="Clinic 5", acls_on_site="")]
+EVIDENCE_ROWS = [
+    _evidence("kc-1", "physician_supervised", "yes", "2026-10-03"),
+    _evidence("kc-1", "acls_on_site", "Yes", "2026-09-14", method="website", by="analyst-b"),
+    _evidence("kc-2", "physician_supervised", "yes", "2026-08-01"),
+    _evidence("kc-3", "physician_supervised", "yes", "2026-02-01"),
+    _evidence("kc-3", "physician_supervised", "no", "2026-07-01"),
+    _evidence("kc-3", "acls_on_site", "yes", "2026-07-01"),
+    _evidence("kc-4", "physician_supervised", "no", "2026-05-05"),
+    _evidence("kc-4", "acls_on_site", "yes", "2026-05-05"),
+    _evidence("kc-5", "physician_supervised", "yes", "2026-06-06"),
+    _evidence("kc-5", "acls_on_site", "yes", "2026-06-06"),
+]
+
+
+@pytest.fixture(scope="module")
+def backed():
+    """The five clinics scored (index clinic_id), their states, the latest evidence beside the record and the
+    verification, loaded from files written here as the app loads its own."""
+    loaded = load_clinics(csv_bytes(EVIDENCE_CLINICS), today=FACTORY_TODAY)
+    assert loaded.ok, loaded.errors
+    scores = score(loaded.frame, CHECKLIST, today=FACTORY_TODAY)
+    clinics = loaded.frame.join(scores.summary.drop(columns="clinic_id")).set_index("clinic_id", drop=False)
+    states = scores.states.set_axis(clinics.index, axis=0)
+    evidence = load_evidence(csv_bytes(EVIDENCE_ROWS, EVIDENCE_NAMES), clinics.index, FACTORY_TODAY)
+    assert evidence.ok, evidence.errors
+    compared = compare(clinics, evidence.frame)
+    return clinics, states, compared, verification(states, compared, CHECKLIST)
+
+
+def backed_by_the_rows(clinic_id: str, record: dict[str, str], fields: tuple[str, ...]) -> bool:
+    """Worked out from the rows written, not by vetting: the record says yes to every field and the latest
+    check of each (by date; a tie to the later row) says yes too."""
+    def latest(field: str) -> dict[str, str] | None:
+        mine = [r for r in EVIDENCE_ROWS if r["clinic_id"] == clinic_id and r["field"] == field]
+        return max(reversed(mine), key=lambda r: r["checked_on"], default=None)
+
+    return all(record[f] == "yes" and (r := latest(f)) is not None and r["value"].strip().lower() == "yes"
+               for f in fields)
+
+
+def test_evidence_backed_must_haves_keep_exactly_the_clinics_whose_must_haves_are_verified(backed):
+    clinics, states, compared, verified = backed
+    fields = tuple(CHECKLIST[m].evaluate["column"] for m in MUST)
+    expected = [backed_by_the_rows(r["clinic_id"], r, fields) for r in EVIDENCE_CLINICS]
+    assert any(expected) and not all(expected)  # the case narrows the list without emptying it
+    for passes in (False, True):  # an unknown answer is never verified: letting it pass changes nothing
+        mask = must_have_mask(states, MUST, passes, verified=verified)
+        assert list(mask) == expected
+        assert not (mask & ~must_have_mask(states, MUST, passes)).any()  # never more than without evidence
+    q = PatientQuery(must_have=MUST, evidence_backed=True, hide_red_flags=False)
+    found = search(clinics, q, TODAY, states=states, verified=verified)
+    assert list(found.clinics["clinic_id"]) == [c for c, keep in zip(clinics.index, expected, strict=True) if keep]
+    assert found.reasons[NOT_BACKED] == int(must_have_mask(states, MUST).sum()) - sum(expected)
+    with pytest.raises(ValueError, match="verification"):
+        search(clinics, q, TODAY, states=states)
+
+
+def test_a_disagreeing_check_does_not_back_a_must_have(backed):
+    clinics, states, compared, verified = backed
+    disagreeing = {r["clinic_id"] for r in EVIDENCE_ROWS if r["field"] == "physician_supervised"
+                   and r["value"] == "no"}
+    assert disagreeing  # kc-3 (a later check overrides an agreeing one) and kc-4
+    for cid in disagreeing:
+        assert verified.loc[cid, "physician_supervised"] != VERIFIED
+        assert not must_have_mask(states.loc[[cid]], ["physician_supervised"], verified=verified)[0]
+    rows = referral_list(clinics.loc[sorted(disagreeing)], states, ["physician_supervised"], CHECKLIST,
+                         compared=compared, verified=verified)
+    assert rows["must-have evidence"].str.contains("disagrees with the record").all()
+
+
+def test_the_list_and_the_sheet_say_how_each_must_have_is_backed(backed):
+    clinics, states, compared, verified = backed
+    keep = must_have_mask(states, MUST, verified=verified)
+    rows = referral_list(clinics[keep], states, list(MUST), CHECKLIST, compared=compared, verified=verified)
+    first = EVIDENCE_ROWS[0]  # kc-1's physician check, by phone
+    assert rows.loc[0, "clinic_id"] == first["clinic_id"]
+    physician = CHECKLIST["physician_supervised"].label
+    assert f"{physician}: verified {first['checked_on']} by phone ({first['checked_by']})" in rows.loc[
+        0, "must-have evidence"]
+    counts = coverage(verified.loc[clinics[keep].index])
+    assert list(rows["evidence coverage"]) == [f"{d} of {a}" for d, a in zip(counts["verified"],
+                                                                             counts["applicable"], strict=True)]
+    page = referral_sheet(rows, [must_have_line(MUST, CHECKLIST, False, evidence_backed=True)], TODAY,
+                          evidence_required=True)
+    printed = sheet_rows(page)
+    assert f"verified {first['checked_on']} by phone" in printed[0]["Must-have evidence"]
+    assert [r["Evidence coverage"] for r in printed] == list(rows["evidence coverage"])
+    assert EVIDENCE_REQUIRED[True] in html.unescape(page) and "each backed by evidence" in page
+    not_required = referral_sheet(rows, [], TODAY, evidence_required=False)
+    assert "Must-haves backed by evidence: not required" in not_required
+    text = to_csv(rows)  # the CSV download carries the same columns
+    assert "must-have evidence" in text.splitlines()[0] and "evidence coverage" in text.splitlines()[0]
+    assert f"verified {first['checked_on']} by phone" in text
+    # without the evidence frames (callers from before): no evidence columns, nothing said about evidence
+    plain = referral_list(clinics[keep], states, list(MUST), CHECKLIST)
+    assert "must-have evidence" not in plain and "evidence coverage" not in plain
+    assert "backed by evidence" not in referral_sheet(plain, [], TODAY)
+
+
+@pytest.fixture
+def sample_copy(tmp_path, monkeypatch) -> Path:
+    """The sample's clinics and evidence files, copied where the app will read them ($CLINICS_CSV)."""
+    for name in ("clinics.csv", "evidence.csv"):
+        shutil.copy(REPO / "data" / name, tmp_path / name)
+    monkeypatch.setenv("CLINICS_CSV", str(tmp_path / "clinics.csv"))
+    return tmp_path / "clinics.csv"
+
+
+def page_count_line(at: AppTest) -> str:
+    """The bold 'N clinics ...; M shown.' line, as its text."""
+    return next(html.unescape(re.sub(r"<[^>]+>", "", h.value)) for h in at.html
+                if " clinic" in h.value and " shown." in h.value)
+
+
+def test_the_page_narrows_to_evidence_backed_must_haves(sample_copy):
+    today = dt.date.today()  # the page scores as of today
+    frame = load_clinics(sample_copy, today=today).frame
+    scores = score(frame, CHECKLIST, today=today)
+    clinics = frame.join(scores.summary.drop(columns="clinic_id")).set_index("clinic_id", drop=False)
+    states = scores.states.set_axis(clinics.index, axis=0)
+    evidence = load_evidence(sample_copy.with_name("evidence.csv"), clinics.index, today)
+    assert evidence.ok, evidence.errors[:3]
+    verified = verification(states, compare(clinics, evidence.frame), CHECKLIST)
+    no_flag = (clinics["n_red_flags"] == 0).to_numpy()  # the page hides clinics with a red flag by default
+
+    def shown(criterion: str, evidence_backed: bool) -> int:
+        mask = must_have_mask(states, [criterion], verified=verified if evidence_backed else None)
+        return int((mask & no_flag).sum())
+
+    # the first criterion that evidence backs for some clinics but not all of those that meet it
+    criterion = next(c for c in IDS if 0 < shown(c, True) < shown(c, False))
+    expected, without = shown(criterion, True), shown(criterion, False)
+
+    at = referral_app(must=criterion, evidence="1", top="50")
+    assert not at.exception
+    assert at.checkbox(key="evidence").value is True and at.query_params["evidence"] in ("1", "true")
+    count = page_count_line(at)
+    assert count.endswith(f"; {expected} shown.") and NOT_BACKED in count, count
+    assert len(at.dataframe[0].value) == min(expected, 50)
+    assert (at.dataframe[0].value["must-have evidence"].str.contains(": verified ")).all()
+    assert must_have_line([criterion], CHECKLIST, False, evidence_backed=True) in [c.value for c in at.caption]
+
+    at.checkbox(key="evidence").uncheck().run()
+    assert page_count_line(at).endswith(f"; {without} shown.") and without > expected
+    assert "evidence" not in at.query_params
+
+
+def test_the_page_says_plainly_when_evidence_leaves_nothing(sample_copy):
+    # The sample's evidence without a row for the columns one criterion reads: evidence backs it for no clinic.
+    criterion = CHECKLIST.criteria[0].id
+    file = sample_copy.with_name("evidence.csv")
+    lines = file.read_text(encoding="utf-8").splitlines(keepends=True)
+    fields = set(criterion_fields(CHECKLIST[criterion]))
+    kept = [lines[0], *(x for x in lines[1:] if x.split(",")[1] not in fields)]
+    assert len(kept) < len(lines)  # the sample has evidence for it: removed here
+    file.write_text("".join(kept), encoding="utf-8")
+    at = referral_app(must=criterion, evidence="1")
+    assert not at.exception
+    assert page_count_line(at).endswith("; 0 shown.")
+    without = int(re.search(r"(\d+) shown", page_count_line(referral_app(must=criterion))).group(1))
+    warning = " ".join(w.value for w in at.warning)
+    assert "No clinic is left" in warning and "Turn off “Only must-haves backed by evidence”" in warning
+    assert f"to list the {without} that meet them" in warning and without > 0

@@ -175,11 +175,19 @@ def shortlist_page(results: pd.DataFrame, title: str, context: list[str]) -> str
 REFERRAL_COLUMNS = {"rank": "#", "name": "Clinic", "grade": "Grade", "site_grade": "Site grade",
                     "distance_km": "km", "price_per_session_usd": "Session", "last_verified": "Last verified",
                     "phone": "Phone", "website": "Website", "directions": "Directions", "address": "Address",
-                    "must-haves to confirm": "Must-haves to confirm",
+                    "must-haves to confirm": "Must-haves to confirm", "must-have evidence": "Must-have evidence",
+                    "evidence coverage": "Evidence coverage",
                     "critical, not verified": "Critical, not verified", "other, not verified": "Other, not verified"}
+#: What the sheet's header says about the evidence behind the must-haves (vetting.evidence: verified).
+EVIDENCE_REQUIRED = {True: "Must-haves backed by evidence: required (verified: the latest evidence agrees with "
+                           "the record)",
+                     False: "Must-haves backed by evidence: not required ('Must-have evidence' says which are)"}
+COVERAGE_NOTE = ("Evidence coverage: of the criteria that apply to a clinic, how many the latest evidence backs "
+                 "(verified); the others rest on the clinic's record alone.")
 REWEIGHTED_COLUMNS = {"grade": "Grade, these weights", "site_grade": "Grade on the site"}
 ONE_PAGE_CSS = ("@page { size: landscape; margin: 12mm; } body { font-size: 9pt; } h1 { font-size: 14pt; } "
-                ".col-phone, .col-session, .col-last-verified, .col-km { white-space: nowrap; }")
+                ".col-phone, .col-session, .col-last-verified, .col-km, .col-evidence-coverage "
+                "{ white-space: nowrap; }")
 
 
 def reweighted_note(weights: str) -> str:
@@ -188,26 +196,34 @@ def reweighted_note(weights: str) -> str:
             "'Grade on the site' is the grade patients see in the directory.")
 
 
-def referral_sheet(rows: pd.DataFrame, criteria_used: list[str], today: dt.date, sample: bool = False) -> str:
+def referral_sheet(rows: pd.DataFrame, criteria_used: list[str], today: dt.date, sample: bool = False,
+                   evidence_required: bool | None = None) -> str:
     """A one-page printable referral sheet: date, the criteria used, the clinics, the disclaimer.
 
     `rows` come from vetting.report.referral_list: when they carry `site_grade` (weights other than the site's),
     both grades are printed, each labelled. A column that says nothing for any row (every must-have met, say)
-    is left out; what is common to every row is in `criteria_used`, said once.
+    is left out; what is common to every row is in `criteria_used`, said once. When `rows` carry the evidence
+    columns, each clinic's must-have evidence and evidence coverage are printed, and the header says what the
+    coverage counts; `evidence_required` (None: not said) whether the must-haves had to be backed by evidence.
     """
     table = rows[[c for c in REFERRAL_COLUMNS if c in rows]].copy()
     table["price_per_session_usd"] = money_text(table["price_per_session_usd"])
     table["distance_km"] = whole_km(table["distance_km"])
     if table["distance_km"].isna().all():
         table = table.drop(columns="distance_km")
-    if "must-haves to confirm" in table and table["must-haves to confirm"].eq("").all():
-        table = table.drop(columns="must-haves to confirm")
+    for col in ("must-haves to confirm", "must-have evidence"):
+        if col in table and table[col].eq("").all():
+            table = table.drop(columns=col)
     for col in ("critical, not verified", "other, not verified"):
         if col in table:
             table[col] = table[col].replace("", "none")
     headers = {**REFERRAL_COLUMNS, **(REWEIGHTED_COLUMNS if "site_grade" in table else {})}
     table = table.rename(columns=headers)
     lines = [f"Prepared {today:%Y-%m-%d}", *criteria_used]
+    if evidence_required is not None:
+        lines.append(EVIDENCE_REQUIRED[bool(evidence_required)])
+    if "evidence coverage" in rows:
+        lines.append(COVERAGE_NOTE)
     if sample:
         lines.append("Sample data: these clinics are fictional.")
     return printable_html(table, "Ketamine therapy referral list", lines,

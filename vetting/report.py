@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -9,6 +11,9 @@ from .checklist import Checklist, label_lists
 from .export import iso_days, whole_km
 from .geo import directions_urls
 from .scoring import NOT_MET, UNKNOWN, join_ids, state_labels
+
+if TYPE_CHECKING:
+    from .evidence import Backing
 
 STATE_ICONS = {"met": "✓ met", "not met": "✗ not met", "not verified": "? not verified",
                "not applicable": "– not applicable"}
@@ -86,16 +91,48 @@ def _state_counts(words: list[str]) -> str:
     return ", ".join(f"{words.count(w)} {w}" for w in STATE_ICONS if w in words)
 
 
+# What backs a criterion's answer (vetting.evidence.criterion_evidence): verified answers carry a
+# marker in words, disagreements a warning sign before their own words; the colour of the line (the page's
+# style, by kind) only repeats what the words say.
+VERIFIED_MARK = "✓ verified"
+DISAGREES_MARK = "⚠"
+
+
+def _evidence_line(backing: Backing) -> str:
+    """One criterion's evidence (vetting.evidence.Backing) as an escaped paragraph: 'Evidence: ✓ verified
+    2026-10-03 by phone (analyst-a).', '⚠ Evidence disagrees: ...', or the sentence with its first words in
+    bold."""
+    from html import escape
+
+    from .kinds import strip_invisible
+
+    kind = backing.kind
+    head, colon, rest = strip_invisible(backing.text).partition(": ")
+    if not colon:
+        return f'<p class="kc-ev kc-ev-{kind}">{escape(head)}</p>'
+    if kind == "verified":
+        rest = f'<span class="kc-ev-mark">{escape(VERIFIED_MARK)}</span> {escape(rest.removeprefix("verified "))}'
+    else:
+        rest = escape(rest)
+    if kind == "disagrees":
+        head = f'<span class="kc-ev-mark">{escape(DISAGREES_MARK)}</span> {escape(head)}'
+    else:
+        head = escape(head)
+    return f'<p class="kc-ev kc-ev-{kind}"><span class="kc-label">{head}:</span> {rest}</p>'
+
+
 def criteria_html(states: pd.Series, checklist: Checklist, subscores: dict[str, float] | None = None,
-                  notes: dict[str, str] | None = None) -> str:
+                  notes: dict[str, str] | None = None, evidence: dict[str, Backing] | None = None) -> str:
     """Every criterion for one clinic as HTML that fits any width: per category an <h3>, a summary line and
-    a list; per criterion its state (icon and words), label, critical or not, weight, meaning, any note and
-    sources. Every text is HTML-escaped. Classes (kc-...) are for the page's style; state classes are
-    kc-met, kc-not-met, kc-not-verified, kc-not-applicable."""
+    a list; per criterion its state (icon and words), label, critical or not, weight, meaning, any note, what
+    backs the answer (`evidence`: vetting.evidence.criterion_evidence, by criterion id, with a marker
+    in words) and sources. Every text is HTML-escaped. Classes (kc-...) are for the page's style; state classes
+    are kc-met, kc-not-met, kc-not-verified, kc-not-applicable; evidence lines are kc-ev with kc-ev-verified,
+    kc-ev-stated, kc-ev-disagrees or kc-ev-none."""
     from html import escape
 
     labels = state_labels(states[checklist.ids].to_frame().T).iloc[0]
-    notes = notes or {}
+    notes, evidence = notes or {}, evidence or {}
     parts: list[str] = []
     for cat, name in checklist.categories.items():
         criteria = [c for c in checklist.criteria if c.category == cat]
@@ -118,6 +155,7 @@ def criteria_html(states: pd.Series, checklist: Checklist, subscores: dict[str, 
                 f'<span class="kc-name">{escape(c.label)}</span></p>'
                 f'<p class="kc-meta">{escape(" · ".join(meta))}</p>'
                 f'<p class="kc-means">{escape(c.explanation)}</p>{note}'
+                f'{_evidence_line(evidence[c.id]) if c.id in evidence else ""}'
                 f'<p class="kc-src"><span class="kc-label">Sources:</span> {escape(sources)}</p></li>')
         parts.append(f'<section class="kc-cat"><h3>{escape(name)}</h3><p class="kc-sum">{escape(summary)}</p>'
                      f'<ul class="kc-list">{"".join(items)}</ul></section>')
@@ -181,7 +219,8 @@ def compare_facts(clinics: pd.DataFrame, names: list[str], distance_label: str |
 
 
 def referral_list(clinics: pd.DataFrame, states: pd.DataFrame, must_have: list[str] | tuple[str, ...],
-                  checklist: Checklist, site: pd.DataFrame | None = None) -> pd.DataFrame:
+                  checklist: Checklist, site: pd.DataFrame | None = None, compared: pd.DataFrame | None = None,
+                  verified: pd.DataFrame | None = None) -> pd.DataFrame:
     """Referral rows: contacts, grade, price, distance (whole km), last verified, directions, and what is not
     verified.
 
@@ -190,6 +229,12 @@ def referral_list(clinics: pd.DataFrame, states: pd.DataFrame, must_have: list[s
     repeated per row (see :func:`must_have_line`): `must-haves to confirm` holds only the must-haves a clinic
     passed as not verified. `site`: the directory graded with the site's own weights, when `clinics` were
     graded with others; its grade is then given beside (`site_grade`).
+
+    With `verified` (vetting.evidence.verification, same index as `states`) and `compared` (vetting.evidence.
+    compare: the latest evidence per clinic and field), two more columns: `must-have evidence`, how each
+    must-have is backed ('A licensed physician supervises every treatment: verified 2026-10-03 by phone
+    (analyst-a)'; '' without must-haves), and `evidence coverage`, the criteria that apply which evidence
+    backs ('7 of 24'). Without `verified`, neither column.
     """
     st = states.loc[clinics.index]
     ids = list(st.columns)
@@ -214,20 +259,60 @@ def referral_list(clinics: pd.DataFrame, states: pd.DataFrame, must_have: list[s
         "last_verified": iso_days(clinics["last_verified"]).to_numpy(),
         "phone": clinics["phone"].to_numpy(),
         "website": clinics["website"].to_numpy(),
-        "directions": directions_urls(clinics).to_numpy(),
+        "directions": (directions_urls(clinics).to_numpy() if len(clinics)  # (it fails on no rows)
+                       else np.array([], dtype=object)),
         "address": (clinics["street_address"].fillna("") + ", " + clinics["city"] + ", " + clinics["state"]
                     + " " + clinics["zip"]).str.lstrip(", ").to_numpy(),
     })
     if site is not None:
         out.insert(4, "site_grade", site.loc[clinics.index, "grade"].to_numpy())
+    if verified is not None:
+        from .evidence import METHOD_WORDS, NOT_VERIFIED, STATED, VERIFIED, coverage, criterion_fields, how_verified
+
+        v = verified.reindex(index=clinics.index, columns=ids).fillna(NOT_VERIFIED).to_numpy()
+        counts = coverage(pd.DataFrame(v, columns=ids))
+        ev = compared if compared is not None else pd.DataFrame(columns=["clinic_id", "field", "checked_on"])
+        ev = ev[ev["clinic_id"].isin(clinics["clinic_id"])].sort_values("checked_on", kind="stable")
+        latest = {(str(c), str(f)): r for c, f, r in zip(ev["clinic_id"], ev["field"], ev.to_dict("records"),
+                                                        strict=True)}
+
+        def backed(clinic_id: str, row: np.ndarray, m: str) -> str:
+            """How one must-have of one clinic is backed, in a few words."""
+            rows = [r for f in criterion_fields(checklist[m]) if (r := latest.get((clinic_id, f))) is not None]
+            code = row[ids.index(m)]
+            against = [r for r in rows if not bool(r["agrees"])]
+            if against:
+                r = against[-1]
+                said = (f"the latest check ({pd.Timestamp(r['checked_on']):%Y-%m-%d} "
+                        f"{METHOD_WORDS.get(str(r['method']), str(r['method']))}) disagrees with the record")
+            elif code == VERIFIED:
+                said = " and ".join(dict.fromkeys(how_verified(r) for r in rows)) or "verified"
+            elif code == STATED:
+                said = "no evidence yet"
+            elif code == NOT_VERIFIED:
+                said = "not verified: the record does not say"
+            else:
+                said = "does not apply"
+            return f"{checklist[m].label}: {said}"
+
+        chosen = [m for m in dict.fromkeys(must_have) if m in ids]
+        out["must-have evidence"] = ["; ".join(backed(str(cid), row, m) for m in chosen)
+                                     for cid, row in zip(clinics["clinic_id"], v, strict=True)]
+        out["evidence coverage"] = [f"{d} of {a}" for d, a in zip(counts["verified"], counts["applicable"],
+                                                                   strict=True)]
     return out
 
 
-def must_have_line(must_have: list[str] | tuple[str, ...], checklist: Checklist, unverified_passes: bool) -> str:
-    """The must-haves of a referral list, said once for every clinic in it."""
+def must_have_line(must_have: list[str] | tuple[str, ...], checklist: Checklist, unverified_passes: bool,
+                   evidence_backed: bool = False) -> str:
+    """The must-haves of a referral list, said once for every clinic in it; with `evidence_backed`, that each
+    must-have of every clinic listed is backed by evidence (then unverified answers never pass)."""
     if not must_have:
         return "Must-haves: none"
     named = "; ".join(checklist[m].label for m in must_have)
+    if evidence_backed:
+        return (f"Must-haves: {named}. Every clinic listed meets them all, each backed by evidence (the latest "
+                "check agrees with the record): when, how and by whom is under 'Must-have evidence'.")
     if unverified_passes:
         return (f"Must-haves: {named}. Every clinic listed meets them or its record does not say; those it does "
                 "not confirm are listed per clinic under 'Must-haves to confirm'.")

@@ -9,9 +9,13 @@ import numpy as np
 import pandas as pd
 
 from .checklist import period_words
+from .evidence import VERIFIED
 from .filters import GeoIndex, list_contains, with_distance, within
 from .geo import Place
 from .scoring import MET, UNKNOWN
+
+#: Why a clinic meeting every must-have is hidden when the physician wants each backed by evidence.
+NOT_BACKED = "with a must-have not backed by evidence"
 
 SORTS = {
     "score": "Best score",
@@ -39,6 +43,7 @@ class PatientQuery:
     sort: str = "score"
     must_have: tuple[str, ...] = ()
     unverified_passes: bool = False
+    evidence_backed: bool = False  # a must-have counts only when evidence backs it (vetting.evidence: verified)
 
 
 @dataclass
@@ -68,25 +73,38 @@ def value_per_100_dollars(score: pd.Series, price: pd.Series) -> pd.Series:
 
 
 def must_have_mask(states: pd.DataFrame, criteria: tuple[str, ...] | list[str],
-                   unverified_passes: bool = False) -> np.ndarray:
+                   unverified_passes: bool = False, verified: pd.DataFrame | None = None) -> np.ndarray:
     """Clinics meeting every must-have criterion ("yes"; with `unverified_passes`, unknown passes too).
 
     A criterion that does not apply to a clinic (e.g. REMS without esketamine) does not meet a must-have.
+    With `verified` (vetting.evidence.verification: clinics x criteria, the rows of `states` or more), a
+    must-have passes only when it is met AND evidence backs it (VERIFIED): `unverified_passes` then lets
+    nothing more through, since an unknown answer is never verified.
     """
-    s = states[list(criteria)].to_numpy()
+    criteria = list(criteria)
+    s = states[criteria].to_numpy()
+    if verified is not None:
+        v = verified.reindex(index=states.index, columns=criteria).to_numpy()
+        return ((s == MET) & (v == VERIFIED)).all(axis=1)
     ok = (s == MET) | ((s == UNKNOWN) & unverified_passes)
     return ok.all(axis=1)
 
 
 def _filters(frame: pd.DataFrame, q: PatientQuery, today: dt.date,
-             states: pd.DataFrame | None) -> dict[str, np.ndarray]:
+             states: pd.DataFrame | None, verified: pd.DataFrame | None = None) -> dict[str, np.ndarray]:
     """Each active filter as (reason -> mask of clinics it hides)."""
     hide: dict[str, np.ndarray] = {}
     if q.must_have:
         if states is None:
             raise ValueError("must-have criteria need the clinics' criterion states (Scores.states)")
-        hide["not meeting every must-have"] = ~must_have_mask(states.loc[frame.index], q.must_have,
-                                                             q.unverified_passes)
+        mine = states.loc[frame.index]
+        met = must_have_mask(mine, q.must_have, q.unverified_passes and not q.evidence_backed)
+        hide["not meeting every must-have"] = ~met
+        if q.evidence_backed:
+            if verified is None:
+                raise ValueError("evidence-backed must-haves need the clinics' verification "
+                                 "(vetting.evidence.verification)")
+            hide[NOT_BACKED] = met & ~must_have_mask(mine, q.must_have, verified=verified)
     if q.hide_red_flags:
         hide["with a red flag"] = (frame["n_red_flags"] > 0).to_numpy()
     if q.min_grade is not None:  # grades are an ordered category, worst < best
@@ -117,9 +135,10 @@ def _filters(frame: pd.DataFrame, q: PatientQuery, today: dt.date,
 
 
 def search(clinics: pd.DataFrame, q: PatientQuery, today: dt.date | None = None,
-           states: pd.DataFrame | None = None, limit: int | None = None, index: GeoIndex | None = None
-           ) -> SearchResult:
-    """Apply a query to scored clinics (vetting.scoring.scored); `states` (same index) for must-haves.
+           states: pd.DataFrame | None = None, limit: int | None = None, index: GeoIndex | None = None,
+           verified: pd.DataFrame | None = None) -> SearchResult:
+    """Apply a query to scored clinics (vetting.scoring.scored); `states` (same index) for must-haves,
+    `verified` (vetting.evidence.verification, same index) for evidence-backed must-haves.
 
     With `limit`, only the first `limit` clinics in order are returned (the counts still cover all);
     `index` (GeoIndex.of(clinics)) makes the radius search read only the circle's latitude band."""
@@ -129,7 +148,7 @@ def search(clinics: pd.DataFrame, q: PatientQuery, today: dt.date | None = None,
         lat, lon = q.origin.latitude, q.origin.longitude
         frame = (within(frame, lat, lon, q.radius_km, index) if q.radius_km is not None
                  else with_distance(frame, lat, lon))
-    hide = _filters(frame, q, today, states)
+    hide = _filters(frame, q, today, states, verified)
     hidden_any = np.zeros(len(frame), dtype=bool)
     for mask in hide.values():
         hidden_any |= mask
