@@ -25,6 +25,7 @@ page = st.navigation({
     ],
     "Analysts": [
         st.Page("pages/quality.py", title="Data quality", icon=":material/fact_check:", url_path="quality"),
+        st.Page("pages/verify.py", title="Verify", icon=":material/verified:", url_path="verify"),
         st.Page("pages/upload.py", title="Upload data", icon=":material/upload_file:"),
         st.Page("pages/edit.py", title="Edit data", icon=":material/edit:"),
         st.Page("pages/history.py", title="History", icon=":material/history:"),

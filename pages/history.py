@@ -1,5 +1,6 @@
-"""History: every saved version with what and when (and, for a signed-in analyst, who and the note); the
-difference between any two; roll back to one. A kept copy that cannot be read is said in a sentence."""
+"""History of either data file (the clinics file or the evidence file): every saved version with what and
+when (and, for a signed-in analyst, who and the note); the difference between any two; roll back to one. A kept
+copy that cannot be read is said in a sentence."""
 
 import datetime as dt
 import re
@@ -7,22 +8,33 @@ import re
 import pandas as pd
 import streamlit as st
 
+from ui import evidence
 from ui.auth import analyst, mode, sign_in
 from ui.boot import through_dashboard
+from ui.data import directory
 from ui.saving import checked, store
 from vetting.diff import diff_frames
+from vetting.evidence import load_evidence
 from vetting.store import ConflictError, MissingVersion, StoreError
 
 through_dashboard()
 
-st.title("History of the clinics data")
+FILES = {"Clinics file": "the clinics data", "Evidence file": "the evidence file"}
+which = st.session_state.get("history_file", "Clinics file")  # the choice below, known before it is drawn
+which = which if which in FILES else "Clinics file"
+is_evidence = which == "Evidence file"
+st.title(f"History of {FILES[which]}")
 st.caption("Every save is kept: who made it, when, what kind of change, and the version it replaced.")
+st.radio("Which file", list(FILES), horizontal=True, key="history_file",
+         help="The clinics file is the directory itself; the evidence file records how each answer was checked.")
 
-s = store()
+s = evidence.store() if is_evidence else store()
+rows_word = "evidence rows" if is_evidence else "clinics"
 signed_in = analyst() is not None  # who saved and their notes are for analysts only
 log = s.history()
 if log.empty:
-    st.info("No saves yet: the data has not been changed through this app.")
+    st.info(f"No saves yet: {FILES[which]} has not been changed through this app." if is_evidence
+            else "No saves yet: the data has not been changed through this app.")
     st.stop()
 columns = (["when", "who", "action", "note", "rows_before", "rows_after", "backup", "hash_after"] if signed_in
            else ["when", "action", "rows_before", "rows_after", "hash_after"])
@@ -33,14 +45,14 @@ st.dataframe(log[columns], hide_index=True, width="stretch", placeholder="—", 
                             "who": st.column_config.TextColumn("Who"),
                             "action": st.column_config.TextColumn("Change"),
                             "note": st.column_config.TextColumn("Note"),
-                            "rows_before": st.column_config.NumberColumn("Clinics before"),
-                            "rows_after": st.column_config.NumberColumn("Clinics after"),
+                            "rows_before": st.column_config.NumberColumn(f"{rows_word.capitalize()} before"),
+                            "rows_after": st.column_config.NumberColumn(f"{rows_word.capitalize()} after"),
                             "backup": st.column_config.TextColumn("Replaced version kept as"),
                             "hash_after": st.column_config.TextColumn("New version (hash)")})
 
 versions = s.versions()
 label = {h: " · ".join([str(h)[:12], str(when), *([str(by or "—")] if signed_in else []), str(action),
-                        f"{rows} clinics"])
+                        f"{rows} {rows_word}"])
          for h, when, by, action, rows in zip(*(versions[c] for c in ("hash", "saved", "by", "action", "rows")),
                                               strict=True) if isinstance(h, str)}
 if not label:  # only a damaged audit log names no version
@@ -71,7 +83,13 @@ older = left.selectbox("Older", list(label), index=min(1, len(label) - 1), forma
 newer = right.selectbox("Newer", list(label), index=0, format_func=label.get)
 today = dt.date.today()
 older_bytes, newer_bytes = version(older, "older"), version(newer, "newer")
-if older_bytes is not None and newer_bytes is not None:
+if older_bytes is not None and newer_bytes is not None and is_evidence:
+    change = evidence.evidence_change(older_bytes, newer_bytes)
+    st.markdown(f"**{change.summary()}**")
+    if not change.empty:
+        st.dataframe(pd.concat([change.added.assign(change="added"), change.removed.assign(change="removed")]),
+                     hide_index=True, width="stretch", placeholder="—")
+elif older_bytes is not None and newer_bytes is not None:
     (a, a_scores), (b, b_scores) = checked(older_bytes, today), checked(newer_bytes, today)
     if a.ok and b.ok:
         d = diff_frames(a.frame, b.frame, a_scores, b_scores)
@@ -95,6 +113,12 @@ who = sign_in()
 if who:
     target = st.selectbox("Restore this version", [h for h in label if h != current_hash], format_func=label.get,
                           index=None, placeholder="Choose a version")
+    if target and is_evidence:  # a version that no longer passes (a clinic since removed) hides all evidence
+        kept = version(target, "chosen")
+        if kept is not None and not load_evidence(kept, directory().clinics.index, today).ok:
+            st.warning("This version does not pass the evidence file's checks against the current clinics file: "
+                       "once restored, no evidence is shown until it is fixed (Data quality lists why).",
+                       icon=":material/warning:")
     if target and st.button("Restore it (a new, audited save)", type="primary"):
         try:
             entry = s.rollback(target, current_hash or "", who)
@@ -102,10 +126,10 @@ if who:
             st.error("The kept copy of that version is missing, so it cannot be restored. Nothing was changed.",
                      icon=":material/error:")
         except ConflictError:
-            st.error("The clinics file changed since this page was loaded. Nothing was restored: look at the "
+            st.error(f"The {s.label} changed since this page was loaded. Nothing was restored: look at the "
                      "newest save above and try again.", icon=":material/error:")
         except StoreError:
-            st.error("The version could not be restored because the clinics file could not be written (the disk "
+            st.error(f"The version could not be restored because the {s.label} could not be written (the disk "
                      "refused it, or another save held it too long). Nothing was changed.", icon=":material/error:")
         else:
             st.session_state["restored"] = (target, entry)

@@ -2,8 +2,8 @@
 (less testkit.a11y.ALLOW_LIST, Streamlit's own markup, each entry with its reason), nothing is wider than a
 390x844 phone's screen, and How scores work can be read with the keyboard alone, its focus always visible.
 
-The clinics opened are picked from testkit.sample, not copied from the data. Upload, Edit and History are seen as
-a visitor who is not signed in sees them (conftest's app has no analyst accounts).
+The clinics opened are picked from testkit.sample, not copied from the data. Upload, Edit, Verify and History are
+seen as a visitor who is not signed in sees them (conftest's app has no analyst accounts).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ PAGES: dict[str, Callable[[], str]] = {
     "methodology": lambda: "/methodology",
     "referral": lambda: "/referral",
     "quality": lambda: "/quality",
+    "verify": lambda: "/verify",
     "upload": lambda: "/upload",
     "edit": lambda: "/edit",
     "history": lambda: "/history",

@@ -13,8 +13,10 @@ import streamlit as st
 
 from vetting import load_checklist, load_clinics, score
 from vetting.checklist import Checklist, checklist_path
+from vetting.evidence import compare, empty_evidence, evidence_path, load_evidence, verification
 from vetting.filters import GeoIndex
 from vetting.geo import OnlineGeocoder, Place, locate
+from vetting.registry import NpiRegistry, default_cache_path, default_registry_url
 from vetting.scoring import score_columns
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "clinics.csv"
@@ -36,6 +38,10 @@ class Directory:
     path: str
     is_sample: bool
     geo: GeoIndex | None = None  # the clinics by latitude, for radius searches (vetting.filters)
+    evidence: pd.DataFrame | None = None  # the evidence file, typed (vetting.evidence); empty when none
+    compared: pd.DataFrame | None = None  # the latest evidence per clinic and field, beside the record
+    verified: pd.DataFrame | None = None  # clinics x criteria verification codes (vetting.evidence)
+    evidence_errors: tuple[str, ...] = ()  # why the evidence file could not be used (then no evidence shows)
 
     @cached_property
     def labels(self) -> dict[str, str]:
@@ -59,8 +65,9 @@ class Directory:
 # unpickled copy (a copy per rerun cost ~0.3 s and ~0.5 GB per session at 100k clinics). Pages treat it
 # as read-only; pandas' copy-on-write keeps derived frames from writing back into it.
 @st.cache_resource(show_spinner="Loading and scoring clinics…", max_entries=2)
-def _load(path: str, mtime_ns: int, today: dt.date, checklist_file: str) -> Directory:
-    """Load, validate and score; keyed on the file's modification time so a save refreshes it."""
+def _load(path: str, mtime_ns: int, today: dt.date, checklist_file: str, evidence_mtime_ns: int = -1) -> Directory:
+    """Load, validate and score, then weigh the evidence; keyed on both files' modification times so a save of
+    either refreshes it."""
     result = load_clinics(path, today=today)
     is_sample = Path(path).resolve() == DEFAULT_DATA
     if not result.ok:
@@ -69,17 +76,36 @@ def _load(path: str, mtime_ns: int, today: dt.date, checklist_file: str) -> Dire
     scores = score(result.frame, load_checklist(checklist_file), today=today)
     clinics = result.frame.join(scores.summary.drop(columns="clinic_id")).set_index("clinic_id", drop=False)
     states = scores.states.set_axis(clinics.index, axis=0)
-    return Directory(clinics, states, (), tuple(result.warnings), path, is_sample, GeoIndex.of(clinics))
+    evidence, evidence_errors = _evidence(path, clinics.index, today)
+    compared = compare(clinics, evidence)
+    return Directory(clinics, states, (), tuple(result.warnings), path, is_sample, GeoIndex.of(clinics), evidence,
+                     compared, verification(states, compared, load_checklist(checklist_file)), evidence_errors)
 
 
-def _version() -> tuple[str, int, dt.date, str]:
-    """The data file and its modification time (the cache key that a save invalidates), today and the checklist."""
-    path = data_path()
+def _evidence(path: str, clinic_ids: pd.Index, today: dt.date) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The evidence file beside the clinics file (none when absent); when it has problems, no evidence and
+    the problems (Data quality shows them to analysts)."""
+    file = evidence_path(path)
+    if not file.exists():
+        return empty_evidence(), ()
+    loaded = load_evidence(file, clinic_ids, today)
+    if not loaded.ok:
+        return empty_evidence(), tuple(map(str, loaded.errors))
+    return loaded.frame, ()
+
+
+def _mtime(path: Path) -> int:
     try:
-        mtime = path.stat().st_mtime_ns
+        return path.stat().st_mtime_ns
     except OSError:
-        mtime = -1
-    return str(path), mtime, dt.date.today(), str(checklist_path())
+        return -1
+
+
+def _version() -> tuple[str, int, dt.date, str, int]:
+    """The data file and its modification time (the cache key that a save invalidates), today, the checklist
+    and the evidence file's modification time."""
+    path = data_path()
+    return str(path), _mtime(path), dt.date.today(), str(checklist_path()), _mtime(evidence_path(path))
 
 
 def directory() -> Directory:
@@ -103,6 +129,17 @@ def online_geocoder() -> OnlineGeocoder:
     return OnlineGeocoder()
 
 
+def npi_registry() -> NpiRegistry:
+    """The server's one NPI registry client (its rate limit remembers the last request, its disk cache holds
+    answers across checks and sessions): one per configured address and cache file."""
+    return _npi_registry(default_registry_url(), str(default_cache_path()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _npi_registry(url: str, cache_path: str) -> NpiRegistry:
+    return NpiRegistry(url, cache_path)
+
+
 @st.cache_data(show_spinner=False, max_entries=1000)
 def find_place(query: str, online: bool) -> Place | None:
     """Resolve a place: the offline gazetteer; then, if enabled, the server's one online geocoder."""
@@ -110,10 +147,10 @@ def find_place(query: str, online: bool) -> Place | None:
 
 
 @st.cache_resource(show_spinner="Re-ranking with your weights…", max_entries=8)
-def _rescore(path: str, mtime_ns: int, today: dt.date, checklist_file: str,
+def _rescore(path: str, mtime_ns: int, today: dt.date, checklist_file: str, evidence_mtime_ns: int,
              weights: tuple[tuple[str, float], ...]) -> pd.DataFrame:
     """The clinics scored with custom weights (cached per file version and weights)."""
-    d = _load(path, mtime_ns, today, checklist_file)
+    d = _load(path, mtime_ns, today, checklist_file, evidence_mtime_ns)
     summary_columns = [c for c in score_columns(d.clinics) if c != "clinic_id"]
     frame = d.clinics.drop(columns=summary_columns).reset_index(drop=True)
     summary = score(frame, load_checklist(checklist_file), dict(weights), today).summary.drop(columns="clinic_id")
