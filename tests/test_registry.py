@@ -409,3 +409,30 @@ def test_cli_in_a_real_process_on_a_dead_registry(clinics_file, tmp_path):
                           timeout=60)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "the connection was refused" in done.stderr
+
+
+def test_cli_saves_the_registry_answers_as_audited_evidence_and_leaves_the_clinics_file(fake, clinics_file, capsys,
+                                                                                        monkeypatch):
+    from vetting.evidence import contradictions, evidence_store, load_evidence
+    from vetting.load import load_clinics
+
+    monkeypatch.setenv("USER", "carol")
+    before = clinics_file.read_bytes()
+    # today's date, not the fixed test date: the answers are dated when they are fetched, and the evidence
+    # file refuses dates in its future
+    code = main(["registry-check", str(clinics_file), "--registry-url", fake.api_url, "--online", "--save-evidence"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert clinics_file.read_bytes() == before  # a mismatch is a finding, never a change
+    store = evidence_store(clinics_file)
+    entry = store.entries()[-1]
+    assert (entry["who"], entry["action"]) == ("carol", "registry")
+    clinics = load_clinics(clinics_file).frame.set_index("clinic_id", drop=False)
+    saved = load_evidence(store.path, clinics.index)
+    assert saved.ok and set(saved.frame["method"]) == {"registry"}
+    assert f"Saved {len(saved.frame)} evidence row(s)" in err
+    from vetting.evidence import compare
+
+    found = contradictions(compare(clinics, saved.frame), clinics)
+    assert ("b", "state", CASES["out_of_state"].state) in set(zip(found["clinic_id"], found["field"],
+                                                                   found["evidence_value"], strict=True))

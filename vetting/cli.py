@@ -21,6 +21,7 @@ import pandas as pd
 from .auth import hash_password
 from .checklist import load_checklist
 from .diff import diff_frames
+from .evidence import evidence_store, record
 from .export import clinics_csv, to_csv
 from .filters import nearby
 from .geo import FAR_FROM_ZIP_KM, ONLINE_TERMS, OnlineGeocoder, far_from_zip, geocode_missing, locate
@@ -33,6 +34,7 @@ from .registry import (
     REGISTRY_TERMS,
     NpiRegistry,
     check,
+    to_evidence,
 )
 from .scoring import ranked, score, scored
 from .search import is_stale
@@ -136,6 +138,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--registry-url", metavar="URL",
                    help=f"the registry's API address (default: ${NPI_REGISTRY_URL_ENV} or {DEFAULT_REGISTRY_URL})")
     r.add_argument("--format", **fmt)
+    r.add_argument("--save-evidence", action="store_true",
+                   help="append the registry's answers as evidence rows (method registry) to the evidence file "
+                        "beside PATH, like the app does (lock, conflict check, history, audit); a mismatch stays a "
+                        "finding, the clinics file is never changed")
 
     h = sub.add_parser("hash-password", help="make a password hash for .streamlit/secrets.toml",
                        description="Read a password (prompted, or one line on standard input) and print the "
@@ -329,6 +335,12 @@ def _registry_check(args: argparse.Namespace, today: dt.date) -> int:
         registry = NpiRegistry(args.registry_url)
     except ValueError as err:
         raise UsageError(f"--registry-url: {err}") from None
+    evidence = evidence_store(args.path)
+    try:  # read before the check: a save of the evidence file in between refuses this one
+        _, evidence_hash = evidence.read() if args.save_evidence else (b"", "")
+    except StoreError as err:
+        print(err, file=sys.stderr)
+        return EXIT_INVALID
     result = _load(args.path, today, locate=False)
     if not result.ok:
         return EXIT_INVALID
@@ -339,7 +351,29 @@ def _registry_check(args: argparse.Namespace, today: dt.date) -> int:
                                      strict=True):
         print(f"{cid} ({role}) NPI {npi}: {error}", file=sys.stderr)
     print(report.summary(), file=sys.stderr)
+    if args.save_evidence and not _save_registry_evidence(report, result.frame, registry.url, evidence,
+                                                          evidence_hash, today):
+        return EXIT_INVALID
     return EXIT_INVALID if report.failed else EXIT_OK
+
+
+def _save_registry_evidence(report, clinics: pd.DataFrame, url: str, evidence: Store, base_hash: str,
+                            today: dt.date) -> bool:
+    """Append the check's evidence rows to the evidence file; says what happened on standard error."""
+    rows = to_evidence(report, clinics, os.environ.get("USER", "cli"), url)
+    if rows.empty:
+        print("No evidence to save: nothing was answered by the registry.", file=sys.stderr)
+        return True
+    done = record(evidence, rows, base_hash, clinics["clinic_id"], rows["checked_by"].iloc[0],
+                  note=f"NPI registry check: {len(rows)} evidence row(s)", action="registry", today=today)
+    for problem in done.problems:
+        print(problem, file=sys.stderr)
+    if done.refused:
+        print(done.refused, file=sys.stderr)
+    if done.entry is None:
+        return False
+    print(f"Saved {len(rows)} evidence row(s) to {evidence.path.name}.", file=sys.stderr)
+    return True
 
 
 def _hash_password(args: argparse.Namespace, today: dt.date) -> int:

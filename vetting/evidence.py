@@ -9,9 +9,11 @@ where the evidence disagrees with the clinics file (a finding for an analyst, ne
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +25,11 @@ from .checklist import Checklist, Criterion
 from .contract import BY_NAME, COLUMN_NAMES, FIRST_DATA_ROW, MAX_CELL_CHARS, Column, Contract, Issue, sort_issues
 from .export import clinics_csv, contract_text
 from .kinds import CHOICE, DATE, ID, TEXT, Cells, quote, strip_invisible
-from .load import LoadResult, read_raw
+from .load import LoadResult, read_raw, text_table
 from .scoring import NOT_APPLICABLE as NOT_APPLICABLE_STATE
 from .scoring import STATE_LABELS
 from .scoring import UNKNOWN as UNKNOWN_STATE
-from .store import Store
+from .store import Store, StoreError
 from .textfile import Source, UnreadableFile
 from .validate import check_column, to_typed, validate
 
@@ -132,6 +134,46 @@ def with_rows(evidence: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     the history of every answer stays readable."""
     new = to_typed(rows[list(EVIDENCE_CONTRACT.names)].fillna("").astype(str), contract=EVIDENCE_CONTRACT)
     return pd.concat([evidence[list(EVIDENCE_CONTRACT.names)], new], ignore_index=True)
+
+
+def appended(current: bytes, rows: pd.DataFrame) -> bytes:
+    """The evidence file's bytes with `rows` (text, evidence columns) added at the end. Rows already in the
+    file keep their exact bytes; the new ones follow the file's own column order."""
+    header = list(text_table(current).columns) if current.strip() else list(EVIDENCE_CONTRACT.names)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if not current.strip():
+        writer.writerow(header)
+        current = b""
+    elif not current.endswith(b"\n"):
+        current += b"\n"
+    writer.writerows(rows.reindex(columns=header).fillna("").astype(str).to_numpy().tolist())
+    return current + out.getvalue().encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a request to record evidence came to: the audit entry when saved, else the problems (by row and
+    column) or the store's sentence; in both of those cases nothing was saved."""
+
+    entry: dict | None = None
+    problems: tuple[Issue | str, ...] = ()
+    refused: str | None = None
+
+
+def record(store: Store, rows: pd.DataFrame, base_hash: str, clinic_ids: Iterable[str], who: str, note: str,
+           action: str = "evidence", today: dt.date | None = None) -> Recorded:
+    """Append `rows` to the evidence file of `store` if it still has `base_hash` (the version its author
+    read) and the whole new file passes every check; one audited save, or nothing."""
+    current, _ = store.read()
+    candidate = appended(current, rows)
+    loaded = load_evidence(candidate, clinic_ids, today)
+    if not loaded.ok:
+        return Recorded(problems=tuple(loaded.errors))
+    try:
+        return Recorded(entry=store.save(candidate, base_hash, who=who, action=action, note=note))
+    except StoreError as err:  # a conflict, a held lock, a full or read-only disk: the store's own sentence
+        return Recorded(refused=str(err))
 
 
 # ---------------------------------------------------------------------- evidence against the record
@@ -257,29 +299,43 @@ def unbacked_critical(clinics: pd.DataFrame, states: pd.DataFrame, verified: pd.
     })
 
 
+@dataclass(frozen=True)
+class Backing:
+    """What backs one criterion's answer for one clinic: `kind` (verified, partly, stated, disagrees or none)
+    and the sentence a patient reads."""
+
+    kind: str
+    text: str
+
+
 def criterion_evidence(clinic_id: str, verified: pd.Series, compared: pd.DataFrame,
-                       checklist: Checklist) -> dict[str, str]:
-    """One sentence per criterion of one clinic saying what backs its answer: how it was verified, that it is
-    stated but unverified, or that the latest check disagrees with the record (by criterion id; none for
-    criteria that do not apply)."""
+                       checklist: Checklist) -> dict[str, Backing]:
+    """What backs each criterion of one clinic (by criterion id; none for criteria that do not apply): how it
+    was verified, that only part of it was, that it is stated but unverified, or that the latest check
+    disagrees with the record."""
     mine = compared[compared["clinic_id"] == clinic_id]
-    out: dict[str, str] = {}
+    out: dict[str, Backing] = {}
     for c in checklist.criteria:
         state = int(verified[c.id])
         if state == NOT_APPLICABLE:
             continue
         rows = mine[mine["field"].isin(criterion_fields(c))].sort_values("checked_on")
-        disagree = rows[~rows["agrees"].astype(bool)]
-        if len(disagree):
-            d = disagree.iloc[-1]
+        agree = rows["agrees"].astype(bool).to_numpy()
+        if not agree.all():
+            d = rows[~agree].iloc[-1]
             said = strip_invisible(str(d["value"]))[:80] or "nothing"
-            out[c.id] = (f"Evidence disagrees: a check on {pd.Timestamp(d['checked_on']):%Y-%m-%d} "
-                         f"{METHOD_WORDS.get(str(d['method']), str(d['method']))} found {said!r} where the record "
-                         f"says {str(d['file_value']) or 'nothing'!r}. Ask the clinic.")
-        elif state == VERIFIED:
-            out[c.id] = "Evidence: " + "; ".join(dict.fromkeys(map(how_verified, rows.to_dict("records")))) + "."
+            out[c.id] = Backing("disagrees", f"Evidence disagrees: a check on {pd.Timestamp(d['checked_on']):%Y-%m-%d} "
+                                f"{METHOD_WORDS.get(str(d['method']), str(d['method']))} found {said!r} where the "
+                                f"record says {str(d['file_value']) or 'nothing'!r}. Ask the clinic.")
+            continue
+        how = "; ".join(dict.fromkeys(map(how_verified, rows.to_dict("records"))))
+        if state == VERIFIED:
+            out[c.id] = Backing("verified", f"Evidence: {how}.")
+        elif state == STATED and len(rows):
+            out[c.id] = Backing("partly", f"Evidence: part of it {how}; the rest has not been verified yet.")
         elif state == STATED:
-            out[c.id] = "Evidence: none yet. The record states this answer; it has not been verified."
+            out[c.id] = Backing("stated", "Evidence: none yet. The record states this answer; it has not been "
+                                          "verified.")
         else:
-            out[c.id] = "Evidence: none. The record does not say."
+            out[c.id] = Backing("none", "Evidence: none. The record does not say.")
     return out

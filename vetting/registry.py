@@ -212,7 +212,7 @@ class Lookup:
     npi: str
     record: RegistryRecord | None
     found: bool
-    fetched_on: dt.date | None  # when the answer was fetched (UTC date); None when not fetched or unknown
+    fetched_on: dt.date | None  # when the answer was fetched (the local date); None when not fetched or unknown
     error: str | None  # one sentence when asking failed
     from_cache: bool
     answered: bool  # the registry's answer is known (fetched now, or from the cache)
@@ -240,7 +240,8 @@ class NpiRegistry:
                                                   "not asked.", False, False)
         answer = self.client.answer(npi, lambda body: parse_answer(body, npi), params=query_params(npi),
                                     online=online, max_age=self.refresh_after)
-        fetched = answer.fetched.date() if answer.fetched is not None else None
+        # the local date, as every other date in the files (a UTC date can be tomorrow here: 'in the future')
+        fetched = answer.fetched.astimezone().date() if answer.fetched is not None else None
         return Lookup(npi, answer.value, answer.value is not None, fetched, answer.error, answer.from_cache,
                       answer.answered)
 
