@@ -177,6 +177,9 @@ def save_findings(report: RegistryReport, clinics: pd.DataFrame, registry_url: s
 # ---------------------------------------------------------------------- the evidence file
 def evidence_section() -> None:
     st.header("Evidence file", anchor=False)
+    line("To record one check (a call, the clinic's website, a document, a visit), open the clinic on Clinic "
+         "details while you are signed in: its page has a form, \u201cRecord evidence for this clinic\u201d.")
+    st.page_link("pages/clinic.py", label="Clinic details", icon=":material/local_hospital:")
     saved = st.session_state.pop("evidence_upload_saved", None)
     if saved:  # start the next upload from scratch: a fresh uploader and a fresh base version
         st.session_state["evidence_upload_round"] = st.session_state.get("evidence_upload_round", 0) + 1
