@@ -157,3 +157,13 @@ def requests_seen(page) -> RequestLog:
 def watch_requests() -> Callable[..., RequestLog]:
     """``watch_requests(tab)`` starts a RequestLog on another tab (e.g. one opened in a second context)."""
     return RequestLog
+
+
+@pytest.fixture
+def fresh_throttle() -> Iterator[None]:
+    """The sign-in throttle is one per server (process): an AppTest starts with none of the others' attempts."""
+    from ui.auth import _throttle
+
+    _throttle.clear()
+    yield
+    _throttle.clear()

@@ -132,3 +132,20 @@ def fake_npi_registry() -> Iterator[FakeRegistry]:
     """Serve the fake registry on a free loopback port until the block ends."""
     with serve(registry_answer, lambda params: params.get("number", ""), FakeRegistry()) as fake:
         yield fake
+
+
+def registry_clinics() -> list[dict[str, str]]:
+    """Clinic rows (tests/factory.py) whose NPIs this fake knows: one the registry confirms, one in another
+    state with a family-medicine director, one whose NPI it does not know, one whose query it refuses, and one
+    with no NPI."""
+    from factory import row
+
+    return [
+        row(clinic_id="kc-1", name="Test Clinic", npi=CASES["organisation"].npi,
+            medical_director_name="Jane Doe", medical_director_npi=CASES["director"].npi),
+        row(clinic_id="kc-2", name="Test Clinic South", npi=CASES["out_of_state"].npi,
+            medical_director_name="Richard Roe", medical_director_npi=CASES["family_medicine"].npi),
+        row(clinic_id="kc-3", name="Gone Clinic", npi=CASES["not_found"].npi),
+        row(clinic_id="kc-4", name="Refused Clinic", npi=CASES["refused"].npi),
+        row(clinic_id="kc-5", name="No Npi Clinic"),
+    ]

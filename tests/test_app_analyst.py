@@ -25,14 +25,7 @@ HASH = hash_password(PASSWORD)
 EDIT_PAGES = ["pages/upload.py", "pages/edit.py"]
 
 
-@pytest.fixture(autouse=True)
-def fresh_throttle():
-    """The sign-in throttle is one per server (process): each test starts with none of the others' attempts."""
-    _throttle.clear()
-    yield
-    _throttle.clear()
-
-
+pytestmark = pytest.mark.usefixtures("fresh_throttle")  # tests/conftest.py
 @pytest.fixture
 def data(tmp_path, monkeypatch) -> Path:
     path = tmp_path / "clinics.csv"

@@ -20,7 +20,6 @@ import pytest
 from factory import csv_bytes, row
 from streamlit.testing.v1 import AppTest
 
-from ui.auth import _throttle
 from vetting import load_checklist, load_clinics, score
 from vetting.auth import hash_password
 from vetting.evidence import (
@@ -55,14 +54,7 @@ CLINICS = [  # the first clinic answers every question and lists its NPIs; the s
 CLINIC = CLINICS[0]["clinic_id"]
 
 
-@pytest.fixture(autouse=True)
-def fresh_throttle():
-    """The sign-in throttle is one per server (process): each test starts with none of the others' attempts."""
-    _throttle.clear()
-    yield
-    _throttle.clear()
-
-
+pytestmark = pytest.mark.usefixtures("fresh_throttle")  # tests/conftest.py
 @pytest.fixture
 def data(tmp_path, monkeypatch) -> Path:
     """The clinics file (CLINICS) in a temporary folder, served by the app; an empty NPI registry cache."""

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 from factory import csv_bytes, row
-from fake_npi_registry import CASES, FakeRegistry, fake_npi_registry
+from fake_npi_registry import CASES, FakeRegistry, fake_npi_registry, registry_clinics
 from streamlit.testing.v1 import AppTest
 
-from ui.auth import _throttle
 from vetting.auth import hash_password
 from vetting.evidence import evidence_store
 from vetting.registry import NPI_CACHE_ENV, NPI_REGISTRY_URL_ENV
@@ -28,19 +27,8 @@ EVIDENCE_HEADER = "clinic_id,field,value,method,source,checked_on,checked_by\n"
 FIRST_EVIDENCE = "kc-1,physician_supervised,yes,phone,call with the clinic,2026-06-01,bob\n"
 
 
-def clinics() -> list[dict[str, str]]:
-    """Four clinics whose NPIs the fake registry knows: one it confirms (clinic and director), one whose
-    practice location is in another state and whose director is registered as family medicine, one whose NPI
-    it does not know, and one whose query it refuses."""
-    return [
-        row(clinic_id="kc-1", name="Test Clinic", npi=CASES["organisation"].npi,
-            medical_director_name="Jane Doe", medical_director_npi=CASES["director"].npi),
-        row(clinic_id="kc-2", name="Test Clinic South", npi=CASES["out_of_state"].npi,
-            medical_director_name="Richard Roe", medical_director_npi=CASES["family_medicine"].npi),
-        row(clinic_id="kc-3", name="Gone Clinic", npi=CASES["not_found"].npi),
-        row(clinic_id="kc-4", name="Refused Clinic", npi=CASES["refused"].npi),
-        row(clinic_id="kc-5", name="No Npi Clinic"),
-    ]
+pytestmark = pytest.mark.usefixtures("fresh_throttle")  # tests/conftest.py
+clinics = registry_clinics
 
 
 @dataclass
@@ -58,13 +46,6 @@ class Setup:
 
     def audit(self) -> list[dict]:
         return evidence_store(self.clinics).entries()
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle():
-    _throttle.clear()
-    yield
-    _throttle.clear()
 
 
 @pytest.fixture

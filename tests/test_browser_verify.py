@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from factory import csv_bytes, row
-from fake_npi_registry import CASES, FakeRegistry, fake_npi_registry
+from factory import csv_bytes
+from fake_npi_registry import CASES, FakeRegistry, fake_npi_registry, registry_clinics
 from playwright.sync_api import expect
 
 from testkit import a11y
@@ -34,18 +34,7 @@ EVIDENCE = ("clinic_id,field,value,method,source,checked_on,checked_by\n"
             "kc-1,physician_supervised,yes,phone,call with the clinic,2026-06-01,bob\n")
 
 
-def clinics() -> list[dict[str, str]]:
-    """One clinic the registry confirms, one in another state with a family-medicine director, one whose NPI it
-    does not know, one whose query it refuses, and one with no NPI."""
-    return [
-        row(clinic_id="kc-1", name="Test Clinic", npi=CASES["organisation"].npi,
-            medical_director_name="Jane Doe", medical_director_npi=CASES["director"].npi),
-        row(clinic_id="kc-2", name="Test Clinic South", npi=CASES["out_of_state"].npi,
-            medical_director_name="Richard Roe", medical_director_npi=CASES["family_medicine"].npi),
-        row(clinic_id="kc-3", name="Gone Clinic", npi=CASES["not_found"].npi),
-        row(clinic_id="kc-4", name="Refused Clinic", npi=CASES["refused"].npi),
-        row(clinic_id="kc-5", name="No Npi Clinic"),
-    ]
+clinics = registry_clinics
 
 
 @dataclass(frozen=True)
