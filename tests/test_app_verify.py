@@ -15,12 +15,12 @@ import pytest
 from factory import csv_bytes, row
 from fake_npi_registry import CASES, FakeRegistry, fake_npi_registry, registry_clinics
 from streamlit.testing.v1 import AppTest
+from test_app_analyst import open_page
 
 from vetting.auth import hash_password
 from vetting.evidence import evidence_store
 from vetting.registry import NPI_CACHE_ENV, NPI_REGISTRY_URL_ENV
 
-REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
 HASH = hash_password(PASSWORD)
 EVIDENCE_HEADER = "clinic_id,field,value,method,source,checked_on,checked_by\n"
@@ -57,14 +57,6 @@ def setup(tmp_path, monkeypatch) -> Iterator[Setup]:
     with fake_npi_registry() as fake:
         monkeypatch.setenv(NPI_REGISTRY_URL_ENV, fake.api_url)
         yield Setup(tmp_path, fake)
-
-
-def open_page(page: str, accounts: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
-    if accounts is not None:
-        at.secrets["analysts"] = accounts
-    at.switch_page(page)
-    return at.run()
 
 
 def sign_in(at: AppTest) -> AppTest:

@@ -15,17 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from factory import csv_bytes
-from fake_npi_registry import CASES, fake_npi_registry
+from fake_npi_registry import CASES
 from playwright.sync_api import expect
-from test_browser_verify import EVIDENCE, NAME, PASSWORD, clinics, sign_in
+from test_browser_verify import EVIDENCE, NAME, clinics, registry_app, sign_in
 
 from testkit.browser import WAIT_MS, count_text, menu_link, no_exception, open_app, rerun, save_screenshot, shown_number
-from testkit.server import REPO_ROOT, running_app
 from vetting import load_checklist
-from vetting.auth import hash_password
 from vetting.evidence import METHOD_WORDS, evidence_store
-from vetting.registry import NPI_CACHE_ENV, NPI_REGISTRY_URL_ENV
 
 pytestmark = pytest.mark.browser
 
@@ -39,17 +35,8 @@ SPECIALTY = next(c for c in RULES.criteria if c.evaluate.get("column") == "medic
 
 @pytest.fixture(scope="module")
 def story_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
-    folder = tmp_path_factory.mktemp("story_app")
-    (folder / "clinics.csv").write_bytes(csv_bytes(clinics()))
-    (folder / "evidence.csv").write_text(EVIDENCE, encoding="utf-8")
-    secrets = folder / "secrets.toml"
-    secrets.write_text(f'[analysts]\n{NAME} = "{hash_password(PASSWORD)}"\n', encoding="utf-8")
-    log = folder / "streamlit.log"
-    with fake_npi_registry() as fake:
-        env = {"CLINICS_CSV": str(folder / "clinics.csv"), NPI_REGISTRY_URL_ENV: fake.api_url,
-               NPI_CACHE_ENV: str(folder / "cache" / "npi.json")}
-        with running_app(REPO_ROOT / "dashboard.py", log, ("--secrets.files", str(secrets)), env) as url:
-            yield url, folder, log
+    with registry_app(tmp_path_factory.mktemp("story_app")) as app:
+        yield app.url, app.folder, app.log
 
 
 def card(page, label: str):

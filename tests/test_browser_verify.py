@@ -9,6 +9,7 @@ temporary folder. The clinics are a handful whose NPIs the fake knows (tests/fak
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,9 +50,10 @@ class VerifyApp:
         return self.folder / "evidence.csv"
 
 
-@pytest.fixture(scope="module")
-def verify_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VerifyApp]:
-    folder = tmp_path_factory.mktemp("verify_app")
+@contextlib.contextmanager
+def registry_app(folder: Path) -> Iterator[VerifyApp]:
+    """The app on the clinics the fake registry knows (and one evidence row), with an analyst account, the fake's
+    address and its own cache, all in `folder`, until the block ends."""
     (folder / "clinics.csv").write_bytes(csv_bytes(clinics()))
     (folder / "evidence.csv").write_text(EVIDENCE, encoding="utf-8")
     secrets = folder / "secrets.toml"
@@ -62,6 +64,12 @@ def verify_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VerifyApp]:
                NPI_CACHE_ENV: str(folder / "cache" / "npi.json")}
         with running_app(REPO_ROOT / "dashboard.py", log_path, ("--secrets.files", str(secrets)), env) as url:
             yield VerifyApp(url, folder, log_path, fake)
+
+
+@pytest.fixture(scope="module")
+def verify_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VerifyApp]:
+    with registry_app(tmp_path_factory.mktemp("verify_app")) as app:
+        yield app
 
 
 def sign_in(page) -> None:
