@@ -183,14 +183,18 @@ def criterion_fields(c: Criterion) -> tuple[str, ...]:
     return tuple(ev[k] for k in ("column", "rating_column", "count_column") if k in ev)
 
 
-def _canonical(text: pd.Series, field: str) -> pd.Series:
+def _canonical(text: pd.Series, field: str) -> np.ndarray:
     """Values as their column writes them (yes/no, ISO dates, ';' lists in order...), case and spacing folded,
     so that two spellings of one value compare equal."""
     column = replace(BY_NAME[field], required=False, unique=False)
-    out = column.kind.format(column.kind.parse(Cells(text.fillna("").astype(str).str.strip()), column))
+    return _folded(column.kind.format(column.kind.parse(Cells(text.fillna("").astype(str).str.strip()), column)))
+
+
+def _folded(text: pd.Series) -> np.ndarray:
+    """Text with case and runs of spaces folded."""
     folded = pc.utf8_trim_whitespace(pc.replace_substring_regex(
-        pc.utf8_lower(pa.array(out.to_numpy(dtype=object), type=pa.large_string())), r"\s+", " "))
-    return pd.Series(folded.to_numpy(zero_copy_only=False), index=text.index, dtype=object)
+        pc.utf8_lower(pa.array(text.to_numpy(dtype=object), type=pa.large_string())), r"\s+", " "))
+    return folded.to_numpy(zero_copy_only=False)
 
 
 def compare(clinics: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
@@ -211,8 +215,8 @@ def compare(clinics: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
         field = str(name)
         recorded = contract_text(clinics[field].iloc[at[rows]].rename(field)).to_numpy(dtype=object)
         file_value[rows] = recorded
-        said = _canonical(last["value"].iloc[rows].rename(field), field).to_numpy()
-        agrees[rows] = said == _canonical(pd.Series(recorded, index=last.index[rows]), field).to_numpy()
+        said = _canonical(last["value"].iloc[rows].rename(field), field)
+        agrees[rows] = said == _folded(pd.Series(recorded))  # the record's text is already as its kind writes it
     last["file_value"], last["agrees"] = file_value, agrees
     last["value"] = last["value"].fillna("")
     return last[columns]
