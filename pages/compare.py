@@ -10,6 +10,7 @@ import streamlit as st
 
 from ui.boot import through_dashboard
 from ui.data import checklist, find_place, online_geocoding_enabled, usable_directory
+from vetting.evidence import coverage
 from vetting.export import COMPARE_CSS, comparison_csv, comparison_page, criteria_html, differences_note, facts_html
 from vetting.filters import with_distance
 from vetting.maps import subscore_chart
@@ -50,7 +51,8 @@ near = st.query_params.get("place")
 place = find_place(near, online_geocoding_enabled()) if near else None
 if place is not None:
     picked = with_distance(picked, place.latitude, place.longitude)
-facts = compare_facts(picked, names, f"km from {place.label}" if place else None)
+backed = coverage(data.verified.loc[chosen]) if data.verified is not None and not data.evidence_errors else None
+facts = compare_facts(picked, names, f"km from {place.label}" if place else None, backed)
 st.header("At a glance", anchor=False)
 st.html(f"<style>{COMPARE_CSS}</style>{facts_html(facts, website_text='Website')}")
 

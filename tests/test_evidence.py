@@ -198,3 +198,17 @@ def test_the_evidence_file_has_its_own_audited_store_beside_the_clinics_file(tmp
     assert [e["who"] for e in evidence.entries()] == ["alice"]
     assert clinics_store.entries() == []  # the clinics file's history is its own
     assert clinics_path.read_bytes() == csv_bytes([row()])
+
+
+def test_a_comparison_says_how_many_criteria_evidence_backs_for_each_clinic():
+    from vetting.report import compare_facts
+    from vetting.scoring import scored
+
+    clinics, states, compared, verified = weigh([row(), row(clinic_id="kc-2")],
+                                                [ev(), ev(field=SECOND.evaluate["column"])])
+    backed = coverage(verified)
+    with_scores = scored(clinics.reset_index(drop=True), CHECKLIST, today=TODAY).set_index("clinic_id", drop=False)
+    facts = compare_facts(with_scores, ["1. one", "2. two"], evidence=backed)
+    assert list(facts["Evidence"]) == [f"2 of {backed.loc['kc-1', 'applicable']} criteria verified",
+                                       f"0 of {backed.loc['kc-2', 'applicable']} criteria verified"]
+    assert "Evidence" not in compare_facts(with_scores, ["1. one", "2. two"])

@@ -195,9 +195,11 @@ def cost_table(clinic: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(items, columns=["Item", "This clinic"])
 
 
-def compare_facts(clinics: pd.DataFrame, names: list[str], distance_label: str | None = None) -> pd.DataFrame:
+def compare_facts(clinics: pd.DataFrame, names: list[str], distance_label: str | None = None,
+                  evidence: pd.DataFrame | None = None) -> pd.DataFrame:
     """The headline facts of clinics being compared, a row per clinic: prices in dollars, last verified as
-    YYYY-MM-DD, website and directions links; `distance_km` (whole km) shown when present and labelled."""
+    YYYY-MM-DD, website and directions links; `distance_km` (whole km) shown when present and labelled;
+    with `evidence` (vetting.evidence.coverage of the same clinics), how many criteria evidence backs."""
     facts = pd.DataFrame({
         "Clinic": names,
         "City": (clinics["city"] + ", " + clinics["state"]).to_numpy(),
@@ -213,6 +215,11 @@ def compare_facts(clinics: pd.DataFrame, names: list[str], distance_label: str |
         "Website": clinics["website"].to_numpy(),
         "Directions": directions_urls(clinics).to_numpy(),
     })
+    if evidence is not None:
+        backed = evidence.loc[clinics.index]
+        facts.insert(facts.columns.get_loc("Critical not verified") + 1, "Evidence",
+                     [f"{v} of {a} criteria verified" for v, a in zip(backed["verified"], backed["applicable"],
+                                                                       strict=True)])
     if distance_label and "distance_km" in clinics:
         facts.insert(2, distance_label, whole_km(clinics["distance_km"]).to_numpy())
     return facts
