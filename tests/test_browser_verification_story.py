@@ -109,3 +109,37 @@ def test_registry_findings_a_phone_check_a_patient_and_a_physician(new_tab, stor
     expect(links).to_have_attribute("href", "clinic?clinic=kc-1")
     no_exception(physician)
     save_screenshot(physician, "story", "5-physician")
+
+
+def test_an_analyst_records_a_check_with_the_keyboard_alone(new_tab, story_app):
+    from testkit import a11y
+
+    url, folder, log = story_app
+    page = new_tab(log)
+    open_app(page, url + "/verify")
+    sign_in(page)
+    open_app(page, url + "/clinic?clinic=kc-3")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Gone Clinic", timeout=WAIT_MS)
+    page.locator("body").focus()
+    summary = page.locator("summary").filter(has_text="Record evidence for this clinic")
+    a11y.tab_until(page, summary, max_tabs=120)
+    pixels, style = a11y.focus_indicator(page)  # measuring blurs it: focus it back, as it was
+    assert pixels >= 40, f"the focus on the expander cannot be seen ({pixels} pixels change; {style})"
+    summary.focus()
+    page.keyboard.press("Enter")
+    what = page.get_by_role("combobox", name="What did you check?")
+    a11y.tab_until(page, what)
+    page.keyboard.type(CHECKED.label)
+    rerun(page, lambda: page.keyboard.press("Enter"))
+    how = page.get_by_role("combobox", name="How it was checked")
+    a11y.tab_until(page, how)
+    page.keyboard.type("visit")
+    page.keyboard.press("Enter")
+    a11y.tab_until(page, page.get_by_role("textbox", name=re.compile("^Source")))
+    page.keyboard.type("visited the clinic")
+    a11y.tab_until(page, page.get_by_role("button", name="Record evidence", exact=True))
+    rerun(page, lambda: page.keyboard.press("Enter"))
+    expect(page.get_by_text("Evidence saved.", exact=True)).to_be_visible(timeout=WAIT_MS)
+    line = card(page, CHECKED.label).locator(".kc-ev")
+    expect(line).to_have_text(f"Evidence: ✓ verified {dt.date.today().isoformat()} {METHOD_WORDS['visit']} ({NAME}).")
+    no_exception(page)
