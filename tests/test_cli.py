@@ -166,3 +166,24 @@ def test_nothing_invisible_reaches_the_terminal(capsys, tmp_path):
     code, out, err = run(capsys, "validate", str(path))
     assert code == 0 and "clinics[2J.csv: valid: 3 clinics" in out
     assert "\x1b" not in err + out and "\u202e" not in err + out
+
+
+def test_validate_checks_the_evidence_file_beside_the_clinics_file(capsys, tmp_path):
+    clinics = tmp_path / "clinics.csv"
+    clinics.write_bytes(Path(VALID).read_bytes())
+    first = pd.read_csv(VALID, dtype=str)["clinic_id"].iloc[0]
+    header = "clinic_id,field,value,method,source,checked_on,checked_by\n"
+    evidence = tmp_path / "evidence.csv"
+    evidence.write_text(header + f"{first},acls_on_site,yes,phone,a call,2026-10-03,alice\n", encoding="utf-8")
+    code, out, err = run(capsys, "validate", str(clinics))
+    assert code == 0, err
+    assert out.splitlines()[-1] == f"{evidence}: valid: 1 evidence row(s)"
+
+    evidence.write_text(header + f"{first},acls_on_site,maybe,phone,a call,2026-10-03,alice\n"
+                        "kc-nowhere,acls_on_site,yes,fax,a call,2026-10-03,alice\n", encoding="utf-8")
+    code, out, err = run(capsys, "validate", str(clinics))
+    assert code == 1
+    lines = err.splitlines()
+    assert lines[0].startswith("evidence.csv: row 2, column value: as acls_on_site: 'maybe' is not yes, no")
+    assert lines[1].startswith("evidence.csv: row 3, column clinic_id: 'kc-nowhere' is not the clinic_id")
+    assert lines[2].startswith("evidence.csv: row 3, column method: 'fax' is not one of")

@@ -21,7 +21,7 @@ import pandas as pd
 from .auth import hash_password
 from .checklist import load_checklist
 from .diff import diff_frames
-from .evidence import evidence_store, record
+from .evidence import evidence_path, evidence_store, load_evidence, record
 from .export import clinics_csv, to_csv
 from .filters import nearby
 from .geo import FAR_FROM_ZIP_KM, ONLINE_TERMS, OnlineGeocoder, far_from_zip, geocode_missing, locate
@@ -64,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     v = sub.add_parser("validate", help="check a clinics CSV against the data contract",
-                       description="Check PATH against the data contract. Exit 0 with a one-line summary "
+                       description="Check PATH against the data contract, and the evidence file beside it "
+                                   "(evidence.csv) when there is one. Exit 0 with a one-line summary per file "
                                    "when valid; exit 1 listing every problem as 'row R, column C: ...'.")
     v.add_argument("path", metavar="PATH", help="the clinics CSV file")
 
@@ -214,6 +215,23 @@ def _load(path: str, today: dt.date, locate: bool = True):
     return result
 
 
+def _validate_evidence(path: str, clinic_ids: pd.Series, today: dt.date) -> int:
+    """The evidence file beside a valid clinics file, checked like it (nothing to do when there is none)."""
+    evidence = evidence_path(path)
+    if not evidence.exists():
+        return EXIT_OK
+    result = load_evidence(evidence, clinic_ids, today)
+    if not result.ok:
+        for err in result.errors:
+            print(f"{evidence.name}: {err}", file=sys.stderr)
+        print(f"{evidence}: invalid: {len(result.errors)} problem(s) found in {result.rows} row(s)", file=sys.stderr)
+        return EXIT_INVALID
+    for w in result.warnings:
+        print(f"warning: {evidence.name}: {w}", file=sys.stderr)
+    print(f"{evidence}: valid: {len(result.frame)} evidence row(s)")
+    return EXIT_OK
+
+
 def _weights(path: str | None) -> dict[str, float] | None:
     if path is None:
         return None
@@ -240,7 +258,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"note: {stale} clinic(s) not verified in the last {grading.stale_period} "
                   "(grading.stale_after_days in checklist.toml)", file=sys.stderr)
         print(f"{args.path}: {result.summary()}")
-        return EXIT_OK
+        return _validate_evidence(args.path, result.frame["clinic_id"], today)
     weights = _weights(args.weights)
     result = _load(args.path, today)
     if not result.ok:
