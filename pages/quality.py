@@ -9,7 +9,7 @@ import streamlit as st
 from ui.boot import through_dashboard
 from ui.data import checklist, npi_registry, usable_directory
 from ui.evidence import cached_report, evidence_problems, fetched_anything, registry_findings, registry_table
-from vetting.evidence import contradictions, unbacked_critical
+from vetting.evidence import contradictions
 from vetting.export import to_csv
 from vetting.geo import FAR_FROM_ZIP_KM
 from vetting.quality import (
@@ -74,7 +74,7 @@ if data.evidence_errors:
             "The evidence file does not pass its checks, so no evidence is shown anywhere until it is fixed "
             "(upload a corrected file on the Verify page). Each problem by row and column:")
 if data.verified is not None and data.compared is not None:
-    section("Critical criteria without evidence", unbacked_critical(data.clinics, data.states, data.verified, rules),
+    section("Critical criteria without evidence", data.work_list,
             "critical-without-evidence",
             "Each critical criterion of each clinic that applies but that no evidence backs yet (or whose latest "
             "evidence disagrees with the record): the work list, clinics last verified longest ago first.")

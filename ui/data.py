@@ -13,7 +13,7 @@ import streamlit as st
 
 from vetting import load_checklist, load_clinics, score
 from vetting.checklist import Checklist, checklist_path
-from vetting.evidence import compare, empty_evidence, evidence_path, load_evidence, verification
+from vetting.evidence import compare, empty_evidence, evidence_path, load_evidence, unbacked_critical, verification
 from vetting.filters import GeoIndex
 from vetting.geo import OnlineGeocoder, Place, locate
 from vetting.registry import NpiRegistry, default_cache_path, default_registry_url
@@ -42,6 +42,7 @@ class Directory:
     compared: pd.DataFrame | None = None  # the latest evidence per clinic and field, beside the record
     verified: pd.DataFrame | None = None  # clinics x criteria verification codes (vetting.evidence)
     evidence_errors: tuple[str, ...] = ()  # why the evidence file could not be used (then no evidence shows)
+    rules: Checklist | None = None  # the checklist it was scored and weighed against
 
     @cached_property
     def labels(self) -> dict[str, str]:
@@ -59,6 +60,12 @@ class Directory:
     def label(self, clinic_id: str) -> str:
         """'Name, City, ST' for pickers."""
         return self.labels[clinic_id]
+
+    @cached_property
+    def work_list(self) -> pd.DataFrame:
+        """Critical criteria no evidence backs, oldest record first (vetting.evidence.unbacked_critical): built
+        once per directory, not on every run of Data quality (about 0.9 s at 100k clinics)."""
+        return unbacked_critical(self.clinics, self.states, self.verified, self.rules)
 
 
 # cache_resource, not cache_data: every session gets the same Directory object instead of its own
@@ -78,8 +85,9 @@ def _load(path: str, mtime_ns: int, today: dt.date, checklist_file: str, evidenc
     states = scores.states.set_axis(clinics.index, axis=0)
     evidence, evidence_errors = _evidence(path, clinics.index, today)
     compared = compare(clinics, evidence)
+    rules = load_checklist(checklist_file)
     return Directory(clinics, states, (), tuple(result.warnings), path, is_sample, GeoIndex.of(clinics), evidence,
-                     compared, verification(states, compared, load_checklist(checklist_file)), evidence_errors)
+                     compared, verification(states, compared, rules), evidence_errors, rules)
 
 
 def _evidence(path: str, clinic_ids: pd.Index, today: dt.date) -> tuple[pd.DataFrame, tuple[str, ...]]:
