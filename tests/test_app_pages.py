@@ -389,3 +389,22 @@ def test_links_carry_values_old_label_links_still_open_and_the_filters_say_how_m
     assert popover_labels(app()) == ["Filters"]
     # nothing in the URL for what is left at its default
     assert "hide_red" not in new.query_params and "radius" not in new.query_params
+
+
+def test_a_file_that_cannot_be_read_is_named_without_the_servers_folders(monkeypatch, tmp_path):
+    folder = tmp_path / "private-server-folder"
+    (folder / "clinics.csv").mkdir(parents=True)  # a folder where the file should be: it cannot be read
+    at = app(monkeypatch, folder / "clinics.csv")
+    shown = " ".join(c.value for c in at.code)
+    assert "clinics.csv is a folder, not a file." in shown
+    assert "private-server-folder" not in shown
+
+    good = tmp_path / "served" / "clinics.csv"
+    good.parent.mkdir()
+    good.write_bytes((CORPUS / "valid.csv").read_bytes())
+    (good.parent / "evidence.csv").mkdir()
+    quality = app(monkeypatch, good, page="pages/quality.py")
+    assert not quality.exception
+    problems = " ".join(str(df.value.to_dict()) for df in quality.dataframe)
+    assert "evidence.csv is a folder, not a file." in problems
+    assert str(good.parent) not in problems

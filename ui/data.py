@@ -79,7 +79,8 @@ def _load(path: str, mtime_ns: int, today: dt.date, checklist_file: str, evidenc
     is_sample = Path(path).resolve() == DEFAULT_DATA
     if not result.ok:
         empty = pd.DataFrame()
-        return Directory(empty, empty, tuple(map(str, result.errors)), tuple(result.warnings), path, is_sample)
+        return Directory(empty, empty, _without_folders(result.errors, path), tuple(result.warnings), path,
+                         is_sample)
     scores = score(result.frame, load_checklist(checklist_file), today=today)
     clinics = result.frame.join(scores.summary.drop(columns="clinic_id")).set_index("clinic_id", drop=False)
     states = scores.states.set_axis(clinics.index, axis=0)
@@ -98,8 +99,14 @@ def _evidence(path: str, clinic_ids: pd.Index, today: dt.date) -> tuple[pd.DataF
         return empty_evidence(), ()
     loaded = load_evidence(file, clinic_ids, today)
     if not loaded.ok:
-        return empty_evidence(), tuple(map(str, loaded.errors))
+        return empty_evidence(), _without_folders(loaded.errors, file)
     return loaded.frame, ()
+
+
+def _without_folders(errors: list, path: str | Path) -> tuple[str, ...]:
+    """Problems as sentences that name the file but not the server's folders (a file that cannot be read is
+    named by its path in the library's message; visitors see only its name)."""
+    return tuple(str(e).replace(str(path), Path(path).name) for e in errors)
 
 
 def _mtime(path: Path) -> int:

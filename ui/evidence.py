@@ -19,7 +19,6 @@ from vetting.evidence import (
     EVIDENCE_CONTRACT,
     Recorded,
     evidence_csv,
-    evidence_path,
     evidence_store,
     load_evidence,
 )
@@ -55,11 +54,8 @@ _ISSUE = re.compile(r"row (\d+), column (.*?): (.*)", re.DOTALL)
 
 
 def evidence_problems(d: Directory) -> pd.DataFrame:
-    """Why the directory's evidence file could not be used, by row and column (its problems read again from
-    the file, for their rows and columns; as the directory said them if the file has changed since)."""
-    loaded = load_evidence(evidence_path(d.path), d.clinics.index, dt.date.today())
-    if loaded.errors:
-        return problems_table(loaded.errors)
+    """Why the directory's evidence file could not be used, by row and column (as the directory said them:
+    naming the file, never the server's folders)."""
     found = [_ISSUE.fullmatch(e) for e in d.evidence_errors]
     return problems_table([Issue(int(m[1]), m[2], m[3]) if m else e for m, e in zip(found, d.evidence_errors,
                                                                                      strict=True)])
