@@ -156,17 +156,15 @@ with results:
         st.caption(reweighted_note(in_effect))
     grade_headers = REWEIGHTED_COLUMNS if reweighted else {"grade": "Grade"}
     # On a phone the same clinics as cards (a table of this many columns would scroll sideways there).
-    listed = found.clinics.head(int(top_n))
-    if len(listed):  # (nothing to list: the count line, and any warning above, say why)
-        clinic_cards(listed, rules.grading.letters, near or None, phone_only=True, details=[
-            [("Phone", r["phone"]), ("Address", r["address"]),
-             ("Grade on the site", r.get("site_grade", "") if reweighted else ""),
-             ("Must-haves to confirm", r["must-haves to confirm"] if must and unverified_ok else ""),
-             ("Must-have evidence", r.get("must-have evidence", "")),
-             ("Evidence coverage", f"{r['evidence coverage']} criteria verified" if r.get("evidence coverage")
-              else ""),
-             ("Critical, not verified", r["critical, not verified"])]
-            for r in rows.astype(object).where(rows.notna(), "").to_dict("records")])
+    clinic_cards(found.clinics.head(int(top_n)), rules.grading.letters, near or None, phone_only=True, details=[
+        [("Phone", r["phone"]), ("Address", r["address"]),
+         ("Grade on the site", r.get("site_grade", "") if reweighted else ""),
+         ("Must-haves to confirm", r["must-haves to confirm"] if must and unverified_ok else ""),
+         ("Must-have evidence", r.get("must-have evidence", "")),
+         ("Evidence coverage", f"{r['evidence coverage']} criteria verified" if r.get("evidence coverage")
+          else ""),
+         ("Critical, not verified", r["critical, not verified"])]
+        for r in rows.astype(object).where(rows.notna(), "").to_dict("records")])
     wide_only("referral_table")
     # The evidence beside the must-haves: right after the record's own date when the physician asked for it.
     evidence_columns = [*(["must-have evidence"] if must and "must-have evidence" in rows else []),

@@ -4,12 +4,9 @@ import streamlit as st
 
 from ui.auth import sign_in
 from ui.boot import through_dashboard
-from ui.saving import review_and_save, store
-from vetting.textfile import size_words
+from ui.saving import review_and_save, store, uploaded
 
 through_dashboard()
-
-MAX_UPLOAD_MB = st.get_option("server.maxUploadSize")  # .streamlit/config.toml
 
 st.title("Upload clinics data")
 st.caption("Replace the whole clinics file with a new version. It is checked against the data contract; "
@@ -28,16 +25,8 @@ if saved:  # start the next upload from scratch: a fresh uploader and a fresh ba
                f"as {saved['backup']}. Every page now shows the new data.", icon=":material/task_alt:")
     st.page_link("pages/find.py", label="See it on Find clinics", icon=":material/search:")
 
-upload = st.file_uploader(f"Clinics CSV (UTF-8, at most {MAX_UPLOAD_MB} MB)", type=["csv"],
-                          key=f"upload_file_{st.session_state.get('upload_round', 0)}")
-if upload is None:
+got = uploaded("Clinics CSV (UTF-8, at most {mb} MB)", f"upload_file_{st.session_state.get('upload_round', 0)}",
+               "upload", lambda: store().read()[1])
+if got is None:
     st.stop()
-if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-    st.error(f"The file is {size_words(upload.size)}; the limit is {MAX_UPLOAD_MB} MB. Nothing was read or saved.")
-    st.stop()
-# The version the analyst is changing: fixed when this upload was first seen, so a save by someone else
-# in between is caught.
-if st.session_state.get("upload_base_for") != upload.file_id:
-    st.session_state["upload_base_for"] = upload.file_id
-    st.session_state["upload_base"] = store().read()[1]
-review_and_save(upload.getvalue(), st.session_state["upload_base"], who, action="upload", key="upload")
+review_and_save(*got, who, action="upload", key="upload")

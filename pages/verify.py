@@ -29,16 +29,15 @@ from ui.evidence import (
     store,
     with_npi,
 )
+from ui.saving import uploaded
 from ui.text import Bold, line, text
 from vetting.evidence import load_evidence
 from vetting.export import to_csv
 from vetting.registry import RegistryReport
 from vetting.store import ConflictError, StoreError
-from vetting.textfile import size_words
 
 through_dashboard()
 
-MAX_UPLOAD_MB = st.get_option("server.maxUploadSize")  # .streamlit/config.toml
 MAX_LINES = 20  # findings and failed NPIs listed one per line; the rest are in the table
 ALL = ""  # the clinic picker's "every clinic" (never a clinic id)
 
@@ -202,21 +201,12 @@ def evidence_section() -> None:
                            key="evidence_download")
         st.caption("Exactly as stored. A spreadsheet may treat a cell that starts with =, +, - or @ as a "
                    "formula: import it as text.")
-    upload = st.file_uploader(f"New evidence file (CSV, UTF-8, at most {MAX_UPLOAD_MB} MB)", type=["csv"],
-                              key=f"evidence_upload_{st.session_state.get('evidence_upload_round', 0)}")
-    if upload is None:
+    got = uploaded("New evidence file (CSV, UTF-8, at most {mb} MB)",
+                   f"evidence_upload_{st.session_state.get('evidence_upload_round', 0)}", "evidence_upload",
+                   lambda: current_hash)
+    if got is None:
         return
-    if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-        st.error(f"The file is {size_words(upload.size)}; the limit is {MAX_UPLOAD_MB} MB. Nothing was read or "
-                 "saved.", icon=":material/error:")
-        return
-    # The version the analyst is changing: fixed when this upload was first seen, so a save by someone else in
-    # between is caught.
-    if st.session_state.get("evidence_upload_base_for") != upload.file_id:
-        st.session_state["evidence_upload_base_for"] = upload.file_id
-        st.session_state["evidence_upload_base"] = current_hash
-    base = st.session_state["evidence_upload_base"]
-    new = upload.getvalue()
+    new, base = got
     loaded = load_evidence(new, data.clinics.index, dt.date.today())
     if not loaded.ok:
         show_problems(loaded.errors, "this file", "evidence_upload_problems")

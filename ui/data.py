@@ -109,7 +109,8 @@ def _without_folders(errors: list, path: str | Path) -> tuple[str, ...]:
     return tuple(str(e).replace(str(path), Path(path).name) for e in errors)
 
 
-def _mtime(path: Path) -> int:
+def mtime_ns(path: Path) -> int:
+    """A file's modification time, the cache key a save of it changes (-1 when it is absent)."""
     try:
         return path.stat().st_mtime_ns
     except OSError:
@@ -120,7 +121,7 @@ def _version() -> tuple[str, int, dt.date, str, int]:
     """The data file and its modification time (the cache key that a save invalidates), today, the checklist
     and the evidence file's modification time."""
     path = data_path()
-    return str(path), _mtime(path), dt.date.today(), str(checklist_path()), _mtime(evidence_path(path))
+    return str(path), mtime_ns(path), dt.date.today(), str(checklist_path()), mtime_ns(evidence_path(path))
 
 
 def directory() -> Directory:

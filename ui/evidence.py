@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui.data import Directory, data_path, directory
+from ui.data import Directory, data_path, directory, mtime_ns
 from vetting.contract import Issue
 from vetting.evidence import (
     EVIDENCE_CONTRACT,
@@ -92,13 +92,6 @@ def fetched_anything(report: RegistryReport) -> bool:
     return any(lookup.answered for lookup in report.lookups.values())
 
 
-def _mtime(path: Path) -> int:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return -1
-
-
 def with_npi(clinics: pd.DataFrame, clinic_id: str | None = None) -> pd.DataFrame:
     """The clinics that list an NPI (their own or their director's), or only `clinic_id`."""
     if clinic_id:
@@ -112,7 +105,7 @@ def cached_report(registry: NpiRegistry, clinic_id: str | None = None) -> Regist
     """What the registry's answers kept in its cache say about the clinics (or one clinic): nothing is sent.
     Kept per version of the clinics file and of the cache (reading a large cache takes seconds)."""
     path, cache = data_path(), Path(registry.client.cache.path)
-    return _cached_report(str(path), _mtime(path), registry.url, str(cache), _mtime(cache), clinic_id or "",
+    return _cached_report(str(path), mtime_ns(path), registry.url, str(cache), mtime_ns(cache), clinic_id or "",
                           registry)
 
 

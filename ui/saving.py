@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -14,10 +15,29 @@ from vetting.diff import diff_frames, grade_counts
 from vetting.export import to_csv
 from vetting.geo import FAR_FROM_ZIP_KM, far_from_zip, fill_coordinates
 from vetting.store import ConflictError, Store, StoreError
+from vetting.textfile import size_words
 
 
 def store() -> Store:
     return Store(data_path())
+
+
+def uploaded(label: str, key: str, base: str, current_hash: Callable[[], str]) -> tuple[bytes, str] | None:
+    """The file an analyst uploads (at most server.maxUploadSize; a bigger one is refused in a sentence) and the
+    version it replaces: the stored file's hash when this upload was first seen, kept in session state under
+    `{base}_base`, so a save by someone else in between is refused. None while there is nothing to use."""
+    limit_mb = st.get_option("server.maxUploadSize")  # .streamlit/config.toml
+    upload = st.file_uploader(label.format(mb=limit_mb), type=["csv"], key=key)
+    if upload is None:
+        return None
+    if upload.size > limit_mb * 1024 * 1024:
+        st.error(f"The file is {size_words(upload.size)}; the limit is {limit_mb} MB. Nothing was read or saved.",
+                 icon=":material/error:")
+        return None
+    if st.session_state.get(f"{base}_base_for") != upload.file_id:
+        st.session_state[f"{base}_base_for"] = upload.file_id
+        st.session_state[f"{base}_base"] = current_hash()
+    return upload.getvalue(), st.session_state[f"{base}_base"]
 
 
 def problems(errors: list) -> None:

@@ -139,7 +139,9 @@ def with_rows(evidence: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
 def appended(current: bytes, rows: pd.DataFrame) -> bytes:
     """The evidence file's bytes with `rows` (text, evidence columns) added at the end. Rows already in the
     file keep their exact bytes; the new ones follow the file's own column order."""
-    header = list(text_table(current).columns) if current.strip() else list(EVIDENCE_CONTRACT.names)
+    # the header row alone says the file's column order (the rows are not read: they are kept as they are)
+    header = (list(text_table(current.split(b"\n", 1)[0]).columns) if current.strip()
+              else list(EVIDENCE_CONTRACT.names))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     if not current.strip():

@@ -266,8 +266,7 @@ def referral_list(clinics: pd.DataFrame, states: pd.DataFrame, must_have: list[s
         "last_verified": iso_days(clinics["last_verified"]).to_numpy(),
         "phone": clinics["phone"].to_numpy(),
         "website": clinics["website"].to_numpy(),
-        "directions": (directions_urls(clinics).to_numpy() if len(clinics)  # (it fails on no rows)
-                       else np.array([], dtype=object)),
+        "directions": directions_urls(clinics).to_numpy(),
         "address": (clinics["street_address"].fillna("") + ", " + clinics["city"] + ", " + clinics["state"]
                     + " " + clinics["zip"]).str.lstrip(", ").to_numpy(),
     })
